@@ -1,0 +1,1 @@
+"""Engines that execute a plan: DuckDB (embedded default) and Spark (scale)."""

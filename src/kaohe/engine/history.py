@@ -1,0 +1,118 @@
+"""Run history in the store: saving a run, the bottom-n streak, results:SCHEME rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from kaohe.periods import Period
+from kaohe.results import RunResult
+from kaohe.scheme.model import Scheme
+from kaohe.workspace.sources import Source
+from kaohe.workspace.store import Store
+
+# the latest completed run of each period of a scheme
+LATEST_RUNS = """
+SELECT run_id, period, period_start FROM (
+    SELECT *, row_number() OVER (PARTITION BY period ORDER BY finished_at DESC, run_id DESC) AS n
+    FROM runs WHERE scheme = ? AND status = 'done') WHERE n = 1
+"""
+
+
+def previous_bottoms(store: Store, scheme: Scheme, period: Period) -> dict[str, int]:
+    """For each entity, in how many of the k − 1 periods before ``period`` it was in the bottom
+    n of the latest completed run; periods without a run contribute nothing (spec §4)."""
+    el = scheme.elimination
+    if el is None or el.consecutive <= 1 or not store.path.exists():
+        return {}
+    periods = [str(period.shift(-i)) for i in range(1, el.consecutive)]
+    with store.connect(read_only=True) as con:
+        if not _has_runs(con):
+            return {}
+        marks = ", ".join("?" for _ in periods)
+        rows = con.execute(
+            f"SELECT e.entity_id, count(*) FROM ({LATEST_RUNS}) r JOIN run_entities e "
+            f"ON e.run_id = r.run_id WHERE r.period IN ({marks}) AND e.bottom "
+            f"GROUP BY e.entity_id", [scheme.code, *periods]).fetchall()
+    return {str(e): int(n) for e, n in rows}
+
+
+def _has_runs(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute("SELECT count(*) FROM information_schema.tables "
+                      "WHERE table_name = 'runs'").fetchone()
+    return bool(row and row[0])
+
+
+def results_rows(store: Store, source: Source, ref: Scheme, period: Period) -> pa.Table:
+    """Rows of ``results:REF`` whose period starts inside ``period``."""
+    codes = [i.code for i in ref.indicators]
+    columns = [c.name for c in source.columns]
+    empty = {c.name: pa.array([], _arrow_type(c.type)) for c in source.columns}
+    if not store.path.exists():
+        return pa.table(empty)
+    with store.connect(read_only=True) as con:
+        if not _has_runs(con):
+            return pa.table(empty)
+        pivots = ", ".join(
+            f"max(i.points) FILTER (WHERE i.code = '{c}') AS \"p_{c}\", "
+            f"max(i.value) FILTER (WHERE i.code = '{c}') AS \"v_{c}\"" for c in codes)
+        sql = f"""
+            SELECT e.entity_id, r.period_start, CAST(e.total AS DECIMAL(18,4)) AS total,
+                   e.rank, e.group_size, e.grade, e.vetoed, e.eliminate,
+                   CAST(e.payout AS DECIMAL(18,4)) AS payout{', ' + pivots if codes else ''}
+            FROM ({LATEST_RUNS}) r JOIN run_entities e ON e.run_id = r.run_id
+            LEFT JOIN run_indicators i ON i.run_id = e.run_id AND i.entity_id = e.entity_id
+            WHERE r.period_start >= ? AND r.period_start < ?
+            GROUP BY ALL ORDER BY 1, 2"""
+        table = con.sql(sql, params=[ref.code, period.start, period.end]).to_arrow_table()
+    cast = {c: table[c].cast(empty[c].type) for c in columns if c in table.column_names}
+    return pa.table(cast)
+
+
+def _arrow_type(t: str) -> pa.DataType:
+    return {"string": pa.string(), "integer": pa.int64(), "decimal": pa.decimal128(18, 4),
+            "boolean": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("us")}[t]
+
+
+def save_run(store: Store, result: RunResult, scheme: Scheme, period: Period,
+             started: datetime) -> None:
+    """Store a completed run, all or nothing."""
+    t = result.table
+    ent = pd.DataFrame({
+        "run_id": result.run_id, "entity_id": t["id"], "name": t["name"],
+        "group_key": t[[f"g_{p}" for p in result.peers]].astype("string").fillna("")
+        .agg("/".join, axis=1) if result.peers else "",
+        "total": t["total"], "rank": t["rank"], "group_size": t["group_size"],
+        "grade": t["grade"], "vetoed": t["vetoed"], "bottom": t["bottom"],
+        "eliminate": t["eliminate"], "payout": t["payout"],
+    })
+    frames = []
+    for ind in scheme.indicators:
+        frames.append(pd.DataFrame({
+            "run_id": result.run_id, "entity_id": t["id"], "code": ind.code,
+            "value": t[f"v_{ind.code}"].astype("float64"),
+            "points": t[f"p_{ind.code}"].astype("float64"),
+            "missing": t[f"m_{ind.code}"].astype("bool"),
+        }))
+    inds = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    with store.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.register("ent", ent)
+            con.register("inds", inds)
+            con.execute("INSERT INTO run_entities SELECT run_id, entity_id, name, group_key, "
+                        "total, rank, group_size, grade, vetoed, bottom, eliminate, payout "
+                        "FROM ent")
+            if len(inds):
+                con.execute("INSERT INTO run_indicators SELECT run_id, entity_id, code, value, "
+                            "points, missing FROM inds")
+            con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)",
+                        [result.run_id, scheme.code, str(period), period.start, result.engine,
+                         started, datetime.now(), scheme.text, len(t)])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise

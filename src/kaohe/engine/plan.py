@@ -1,0 +1,292 @@
+"""The run as one SQL tree: facts → per-entity values → points → totals → ranks → consequences.
+
+Everything after the facts is window functions over the population, so DuckDB and Spark compute
+the same thing from the same tree; the few engine differences live in ``backends/``.
+
+Input relations, provided by the backend under these names:
+- ``k_pop``: the population — entity_id, name, unit_name, _unit (a person's unit, a unit
+  itself), _g (peer group key), _w (pool group key), g_<peer>, a_<numeric attribute>
+- ``k_tree``: (ancestor_id, unit_id) for every unit at or above every unit
+- ``k_pu``: (person_id, unit_id) for everyone as of the period's last day
+- ``k_hist``: (entity_id, prev_bottoms) — bottom-n finishes in the k − 1 previous periods
+- one relation per fact source, passed in ``facts``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlglot import exp
+
+from kaohe.engine.compiled import CompiledScheme, value_col
+from kaohe.engine.sqltree import T, add_all, case, clamp, col, dbl, lit, or_all, round2
+from kaohe.periods import Period
+from kaohe.scheme.model import (
+    Deduct, Indicator, Linear, Percentile, PerItem, Scheme, Steps, VsMean,
+)
+from kaohe.workspace.sources import Source
+
+POP, TREE, PU, HIST = "k_pop", "k_tree", "k_pu", "k_hist"
+
+
+@dataclass(frozen=True)
+class Plan:
+    query: exp.Select
+    part_columns: tuple[str, ...]  # aggregate parts, kept in the output for explain
+
+
+def _star(table: str) -> exp.Column:
+    return exp.Column(this=exp.Star(), table=exp.to_identifier(table))
+
+
+def _bound(source: Source, day: datetime) -> exp.Expression:
+    tcol = source.column(source.time)
+    if tcol is not None and tcol.type == "date":
+        return T("CAST(:v AS DATE)", v=day.date().isoformat())
+    return T("CAST(:v AS TIMESTAMP)", v=day.isoformat(sep=" "))
+
+
+def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
+                   facts: exp.Expression) -> tuple[exp.Select, bool]:
+    """One source's parts per entity. Returns the query and whether it is keyed by unit
+    (a person scheme reading a unit-only source: joined on the person's unit)."""
+    parts = [exp.alias_(p.copy(), name, quote=True) for name, p in _parts_of(cs, source.name)]
+    f = "f"
+    start = datetime.combine(period.start, time())
+    end = datetime.combine(period.end, time())
+    where = T(":t >= :a AND :t < :b", t=col(source.time, f), a=_bound(source, start),
+              b=_bound(source, end))
+    rel = exp.alias_(facts.copy(), f, table=True)
+    by_unit = False
+    if cs.scheme.entity == "person":
+        if source.person:
+            key: exp.Expression = col(source.person, f)
+        else:
+            key, by_unit = col(source.unit or "", f), True
+        q = exp.select(exp.alias_(key, "_k", quote=True), *parts).from_(rel)
+    else:
+        key = col("ancestor_id", "t")
+        q = exp.select(exp.alias_(key, "_k", quote=True), *parts).from_(rel)
+        if source.unit:
+            q = q.join(exp.alias_(exp.to_table(TREE), "t", table=True),
+                       on=T(":a = :b", a=col("unit_id", "t"), b=col(source.unit, f)))
+        else:
+            q = q.join(exp.alias_(exp.to_table(PU), "pu", table=True),
+                       on=T(":a = :b", a=col("person_id", "pu"), b=col(source.person or "", f)))
+            q = q.join(exp.alias_(exp.to_table(TREE), "t", table=True),
+                       on=T(":a = :b", a=col("unit_id", "t"), b=col("unit_id", "pu")))
+    return q.where(where).group_by(key), by_unit
+
+
+def _parts_of(cs: CompiledScheme, source: str) -> list[tuple[str, exp.Expression]]:
+    seen: dict[str, exp.Expression] = {}
+    for value in cs.values.values():
+        for name, part in value.parts:
+            if cs.part_source[name] == source:
+                seen.setdefault(name, part)
+    return list(seen.items())
+
+
+def _raw_points(ind: Indicator) -> exp.Expression | None:
+    """Points before exclusion re-weighting; None for info and veto."""
+    v = col(value_col(ind.code))
+    rule = ind.score
+    if ind.role in ("bonus", "penalty"):
+        assert isinstance(rule, PerItem)
+        amount: exp.Expression = T(":p * :v", p=lit(rule.per), v=v)
+        if rule.cap is not None:
+            amount = T("LEAST(:c, :a)", c=lit(rule.cap), a=amount)
+        if ind.role == "penalty":
+            amount = exp.Neg(this=exp.paren(amount))
+        return case([(T(":v IS NULL", v=v), lit(0))], amount)
+    if ind.role != "scored":
+        return None
+    w = float(ind.weight or 0)
+    g = col("_g")
+    points: exp.Expression
+    if isinstance(rule, Linear):
+        frac = T("(:v - :f) / :d", v=v, f=lit(rule.floor), d=lit(float(rule.target - rule.floor)))
+        points = T(":w * :x", w=lit(w), x=clamp(frac, 0, rule.cap))
+    elif isinstance(rule, Steps):
+        op = "GTE" if rule.direction == "higher" else "LTE"
+        cmp = exp.GTE if op == "GTE" else exp.LTE
+        points = case([(cmp(this=v, expression=lit(t)), lit(w * fr)) for t, fr in rule.steps],
+                      lit(0))
+    elif isinstance(rule, Deduct):
+        mx = w if rule.max is None else rule.max
+        points = T("GREATEST(:w - LEAST(:m, :p * :v), 0)", w=lit(w), m=lit(mx), p=lit(rule.per),
+                   v=v)
+    elif isinstance(rule, Percentile):
+        order = "ASC" if rule.direction == "higher" else "DESC"  # rank counted from the worst
+        n = T("COUNT(:v) OVER (PARTITION BY :g)", v=v, g=g)
+        r = T(f"RANK() OVER (PARTITION BY :g, (:v IS NULL) ORDER BY :v {order})", v=v, g=g)
+        points = case([(T(":n = 1", n=n), lit(w))],
+                      T(":w * CAST(:r - 1 AS DOUBLE) / CAST(:n - 1 AS DOUBLE)", w=lit(w), r=r, n=n))
+    elif isinstance(rule, VsMean):
+        m = T("AVG(:v) OVER (PARTITION BY :g)", v=v, g=g)
+        if rule.direction == "higher":
+            points = case([(T(":m = 0", m=m), lit(w))],
+                          T(":w * :x", w=lit(w), x=clamp(T(":v / :m", v=v, m=m), 0, rule.cap)))
+        else:
+            points = case([(T(":v = 0", v=v), lit(w * rule.cap)), (T(":m = 0", m=m), lit(w))],
+                          T(":w * :x", w=lit(w), x=clamp(T(":m / :v", v=v, m=m), 0, rule.cap)))
+    else:
+        raise AssertionError(f"no score rule for {ind.code}")
+    on_missing = {"zero": lit(0), "full": lit(w), "exclude": exp.Null()}[ind.missing]
+    return dbl(case([(T(":v IS NULL", v=v), on_missing)], points))
+
+
+def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expression]) -> Plan:
+    s = cs.scheme
+    ctes: list[tuple[str, exp.Select]] = []
+    vals = exp.select(_star("p")).from_(exp.alias_(exp.to_table(POP), "p", table=True))
+    for i, (name, source) in enumerate(cs.sources.items()):
+        q, by_unit = _aggregate_cte(cs, source, period, facts[name])
+        alias = f"a{i}"
+        ctes.append((alias, q))
+        on = T(":a = :b", a=col("_k", alias), b=col("_unit" if by_unit else "entity_id", "p"))
+        vals = vals.join(exp.to_table(alias), on=on, join_type="LEFT")
+        vals = vals.select(*[col(n, alias) for n, _ in _parts_of(cs, name)], copy=False)
+    for code, value in cs.values.items():
+        vals = vals.select(exp.alias_(dbl(value.outer.copy()), value_col(code), quote=True),
+                           copy=False)
+    ctes.append(("vals", vals))
+    prev = "vals"
+    for li, level in enumerate(cs.levels):
+        q = exp.select(exp.Star()).from_(prev)
+        for code in level:
+            q = q.select(exp.alias_(dbl(cs.derived[code].copy()), value_col(code), quote=True),
+                         copy=False)
+        prev = f"d{li}"
+        ctes.append((prev, q))
+
+    pts = exp.select(exp.Star()).from_(prev)
+    raw: dict[str, exp.Expression] = {}
+    for ind in s.indicators:
+        pts = pts.select(exp.alias_(T(":v IS NULL", v=col(value_col(ind.code))),
+                                    f"m_{ind.code}", quote=True), copy=False)
+        r = _raw_points(ind)
+        if r is not None:
+            raw[ind.code] = r
+            pts = pts.select(exp.alias_(r, f"r_{ind.code}", quote=True), copy=False)
+    ctes.append(("pts", pts))
+
+    wsum = sum(float(i.weight or 0) for i in s.scored)
+    excl = [i for i in s.scored if i.missing == "exclude"]
+    factor: exp.Expression = lit(1)
+    if excl:
+        dropped = add_all([case([(col(f"m_{i.code}"), lit(float(i.weight or 0)))], lit(0))
+                           for i in excl])
+        factor = T("COALESCE(:w / NULLIF(:w - (:d), 0), 0)", w=lit(wsum), d=dropped)
+    p_raw: dict[str, exp.Expression] = {}
+    for ind in s.indicators:
+        if ind.role == "scored":
+            p_raw[ind.code] = T(":r * :f", r=col(f"r_{ind.code}"), f=factor)
+        elif ind.code in raw:
+            p_raw[ind.code] = col(f"r_{ind.code}")
+    total_raw = T("GREATEST(:t, 0)", t=add_all([T("COALESCE(:p, 0)", p=p) for p in p_raw.values()]))
+    vetoed = or_all([T("COALESCE(:v > 0, FALSE)", v=col(value_col(i.code)))
+                     for i in s.indicators if i.role == "veto"])
+    sc = exp.select(exp.Star()).from_("pts")
+    for code, p in p_raw.items():
+        sc = sc.select(exp.alias_(round2(p), f"p_{code}", quote=True), copy=False)
+    sc = sc.select(exp.alias_(vetoed, "vetoed", quote=True),
+                   exp.alias_(total_raw, "_total_raw", quote=True), copy=False)
+    ctes.append(("sc", sc))
+
+    tot = exp.select(exp.Star()).from_("sc").select(exp.alias_(
+        case([(col("vetoed"), lit(0.0))], round2(col("_total_raw"))), "total", quote=True),
+        copy=False)
+    ctes.append(("tot", tot))
+
+    grade: exp.Expression = T("CAST(NULL AS VARCHAR)")
+    if s.grades:
+        grade = case([(col("vetoed"), lit(s.grades[-1][1]))]
+                     + [(T(":t >= :m", t=col("total"), m=lit(m)), lit(label))
+                        for m, label in s.grades], T("CAST(NULL AS VARCHAR)"))
+    rk = exp.select(exp.Star()).from_("tot").select(
+        exp.alias_(T("RANK() OVER (PARTITION BY :g ORDER BY :t DESC)", g=col("_g"),
+                     t=col("total")), "rank", quote=True),
+        exp.alias_(T("COUNT(*) OVER (PARTITION BY :g)", g=col("_g")), "group_size", quote=True),
+        exp.alias_(T("RANK() OVER (PARTITION BY :g ORDER BY :t ASC)", g=col("_g"),
+                     t=col("total")), "_rank_up", quote=True),
+        exp.alias_(grade, "grade", quote=True), copy=False)
+    ctes.append(("rk", rk))
+
+    el = s.elimination
+    bottom = T("(:r - 1) < :n", r=col("_rank_up"), n=lit(el.bottom)) if el else lit(False)
+    fin = exp.select(_star("rk")).from_("rk").select(exp.alias_(bottom, "bottom", quote=True),
+                                                     copy=False)
+    if el:
+        fin = fin.join(exp.alias_(exp.to_table(HIST), "h", table=True),
+                       on=T(":a = :b", a=col("entity_id", "h"), b=col("entity_id", "rk")),
+                       join_type="LEFT")
+        elim = T("(:b) AND COALESCE(:h, 0) >= :k", b=bottom.copy(), h=col("prev_bottoms", "h"),
+                 k=lit(el.consecutive - 1))
+    else:
+        elim = lit(False)
+    fin = fin.select(exp.alias_(elim, "eliminate", quote=True), copy=False)
+    ctes.append(("fin", fin))
+    last = _payout(s, cs, ctes)
+
+    parts = tuple(cs.part_source)
+    out_cols: list[exp.Expression] = [
+        exp.alias_(col("entity_id"), "id", quote=True), col("name"), col("unit_name"),
+        *[col(f"g_{p}") for p in s.peers],
+        col("total"), col("rank"), col("group_size"), col("grade"), col("vetoed"),
+        col("bottom"), col("eliminate"), col("payout"),
+    ]
+    for ind in s.indicators:
+        out_cols.append(col(value_col(ind.code)))
+        out_cols.append(col(f"p_{ind.code}") if ind.code in p_raw else
+                        exp.alias_(T("CAST(NULL AS DOUBLE)"), f"p_{ind.code}", quote=True))
+        out_cols.append(col(f"m_{ind.code}"))
+    out_cols += [col(p) for p in parts]
+    query = exp.select(*out_cols).from_(last).order_by(col("_g"), col("rank"), col("entity_id"))
+    for name, q in ctes:
+        query = query.with_(name, as_=q, copy=False)
+    return Plan(query=query, part_columns=parts)
+
+
+def _payout(s: Scheme, cs: CompiledScheme, ctes: list[tuple[str, exp.Select]]) -> str:
+    """Add payout CTEs; return the name of the last one (it has a ``payout`` column)."""
+    p = s.payout
+    if p is None:
+        ctes.append(("pay", exp.select(exp.Star()).from_("fin").select(
+            exp.alias_(T("CAST(NULL AS DOUBLE)"), "payout", quote=True), copy=False)))
+        return "pay"
+    if p.pool is None:
+        coef = case([(T(":g = :l", g=col("grade"), l=lit(label)), lit(c))
+                     for label, c in p.coefficient], lit(0)) if p.coefficient else lit(0)
+        base = cs.payout_base if cs.payout_base is not None else lit(0)
+        amount = T("COALESCE(:r, 0.0)", r=round2(T("(:b) * :c", b=base.copy(), c=coef)))
+        ctes.append(("pay", exp.select(exp.Star()).from_("fin").select(
+            exp.alias_(amount, "payout", quote=True), copy=False)))
+        return "pay"
+    # Pool split in whole fen: floor each share, then one fen each to the largest remainders
+    # (ties: lower entity id). Integers throughout, so the shares add up to the pool exactly.
+    fen = lit(int(p.pool * 100))
+    w = col("_w")
+    ctes.append(("pl1", exp.select(exp.Star()).from_("fin").select(
+        exp.alias_(T("CAST(ROUND(:t * 100) AS BIGINT)", t=col("total")), "_t", quote=True),
+        copy=False)))
+    ctes.append(("pl2", exp.select(exp.Star()).from_("pl1").select(
+        exp.alias_(T("SUM(:t) OVER (PARTITION BY :w)", t=col("_t"), w=w), "_s", quote=True),
+        exp.alias_(T("COUNT(*) OVER (PARTITION BY :w)", w=w), "_n", quote=True), copy=False)))
+    num = T("CASE WHEN :s = 0 THEN 1 ELSE :t END * :p", s=col("_s"), t=col("_t"), p=fen)
+    den = T("CASE WHEN :s = 0 THEN :n ELSE :s END", s=col("_s"), n=col("_n"))
+    ctes.append(("pl3", exp.select(exp.Star()).from_("pl2").select(
+        exp.alias_(exp.IntDiv(this=num.copy(), expression=den.copy()), "_fl", quote=True),
+        exp.alias_(exp.Mod(this=num, expression=den), "_rem", quote=True), copy=False)))
+    ctes.append(("pl4", exp.select(exp.Star()).from_("pl3").select(
+        exp.alias_(T(":p - SUM(:f) OVER (PARTITION BY :w)", p=fen, f=col("_fl"), w=w), "_left",
+                   quote=True),
+        exp.alias_(T("ROW_NUMBER() OVER (PARTITION BY :w ORDER BY :r DESC, :e ASC)", w=w,
+                     r=col("_rem"), e=col("entity_id")), "_rn", quote=True), copy=False)))
+    share = T("CAST(:f + CASE WHEN :rn <= :left THEN 1 ELSE 0 END AS DOUBLE) / 100",
+              f=col("_fl"), rn=col("_rn"), left=col("_left"))
+    ctes.append(("pay", exp.select(exp.Star()).from_("pl4").select(
+        exp.alias_(share, "payout", quote=True), copy=False)))
+    return "pay"

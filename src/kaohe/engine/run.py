@@ -1,0 +1,124 @@
+"""Run a scheme for a period: inputs → plan → backend → RunResult → store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time
+
+import pandas as pd
+import pyarrow as pa
+
+from kaohe.engine import history
+from kaohe.engine.backends.base import FactInput, RunInputs
+from kaohe.engine.compiled import CompiledScheme, compile_scheme
+from kaohe.engine.inputs import (
+    history_table, person_unit_table, pop_table, population, tree_table,
+)
+from kaohe.errors import InputError
+from kaohe.periods import Period, parse_period
+from kaohe.results import IndicatorInfo, RunResult
+from kaohe.scheme.model import Scheme
+from kaohe.workspace.sources import RESULTS_PREFIX, Source
+from kaohe.workspace.store import Store, quote
+from kaohe.workspace.workspace import Workspace
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    result: RunResult
+    sql: str
+    parts: pd.DataFrame  # id + aggregate part columns, for explain
+
+
+def compile_for(ws: Workspace, scheme: Scheme) -> CompiledScheme:
+    return compile_scheme(scheme, ws.sources_for(scheme), sorted(ws.attributes()))
+
+
+def _facts(ws: Workspace, cs: CompiledScheme, period: Period, engine: str) -> dict[str, FactInput]:
+    out: dict[str, FactInput] = {}
+    for name, src in cs.sources.items():
+        if name.startswith(RESULTS_PREFIX):
+            ref = ws.scheme(name[len(RESULTS_PREFIX):])
+            out[name] = FactInput(src, rows=history.results_rows(ws.store, src, ref, period))
+        elif engine == "spark" and name in ws.settings.spark.sources:
+            out[name] = FactInput(src)
+        else:
+            exists = _has_table(ws.store, src.table)
+            if not exists:
+                out[name] = FactInput(src, rows=_empty(src))
+            elif engine == "duckdb":
+                out[name] = FactInput(src, store_table=src.table)
+            else:
+                out[name] = FactInput(src, rows=_period_rows(ws.store, src, period))
+    return out
+
+
+def _has_table(store: Store, table: str) -> bool:
+    if not store.path.exists():
+        return False
+    with store.connect(read_only=True) as con:
+        return store.has_table(con, table)
+
+
+def _empty(src: Source) -> pa.Table:
+    return pa.table({c.name: pa.array([], history._arrow_type(c.type)) for c in src.columns})
+
+
+def _period_rows(store: Store, src: Source, period: Period) -> pa.Table:
+    cols = ", ".join(quote(c.name) for c in src.columns)
+    t = quote(src.time)
+    with store.connect(read_only=True) as con:
+        return con.sql(
+            f"SELECT {cols} FROM {quote(src.table)} WHERE {t} >= ? AND {t} < ?",
+            params=[datetime.combine(period.start, time()), datetime.combine(period.end, time())],
+        ).to_arrow_table()
+
+
+def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
+               save: bool = True, progress: Progress | None = None) -> RunOutput:
+    say = progress or (lambda _m: None)
+    engine = engine or ws.settings.engine
+    if engine not in ("duckdb", "spark"):
+        raise InputError(f"engine {engine!r} 无效 must be duckdb or spark")
+    started = datetime.now()
+    scheme = ws.scheme(code)
+    period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
+    say("编译方案 compiling scheme")
+    cs = compile_for(ws, scheme)
+    say("准备组织与人员 preparing the org")
+    entities = population(ws.org, scheme, period)
+    small = {
+        "k_pop": pop_table(ws.org, scheme, entities, cs.attributes),
+        "k_tree": tree_table(ws.org),
+        "k_pu": person_unit_table(ws.org, period),
+        "k_hist": history_table(history.previous_bottoms(ws.store, scheme, period)),
+    }
+    facts = _facts(ws, cs, period, engine)
+    inputs = RunInputs(small=small, facts=facts, store_path=ws.store.path)
+    say(f"计算 computing on {engine}")
+    if engine == "duckdb":
+        from kaohe.engine.backends import duckdb_backend
+        table, sql = duckdb_backend.execute(cs, period, inputs)
+    else:
+        from kaohe.engine.backends import spark_backend
+        table, sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)
+    df = table.to_pandas()
+    parts = df[["id", *cs.part_source]].copy()
+    df = df.drop(columns=list(cs.part_source))
+    run_id = started.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    result = RunResult(
+        scheme=scheme.code, title=scheme.name, period=str(period), run_id=run_id,
+        entity=scheme.entity, peers=scheme.peers,
+        indicators=tuple(IndicatorInfo(
+            code=i.code, name=i.name, role=i.role, weight=i.weight, rule=i.describe_rule(),
+            formula=i.value, source=i.source, missing=i.missing) for i in scheme.indicators),
+        grades=scheme.grades, table=df, engine=engine, has_payout=scheme.payout is not None,
+    )
+    if save:
+        say("保存结果 saving the run")
+        history.save_run(ws.store, result, scheme, period, started)
+    return RunOutput(result=result, sql=sql, parts=parts)

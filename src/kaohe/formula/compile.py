@@ -1,0 +1,87 @@
+"""Checked formulas → engine-neutral SQL trees (small pure tree → tree transforms).
+
+A source indicator's formula splits into *parts* — its aggregates, computed per entity over the
+source's rows — and an *outer* expression over the parts' columns. count and sum parts are
+wrapped in COALESCE(…, 0) outside, so that over no rows they are 0 (spec §3) while avg, min and
+max stay missing. Division becomes CAST(a AS DOUBLE) / NULLIF(CAST(b AS DOUBLE), 0) on every
+engine: x / 0 is missing, never infinity and never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from kaohe.formula.check import AGGREGATES
+
+FACT_ALIAS = "f"
+
+
+@dataclass(frozen=True)
+class CompiledValue:
+    """``outer`` refers to part columns by name; each part is an aggregate over fact rows."""
+
+    outer: exp.Expression
+    parts: tuple[tuple[str, exp.Expression], ...]  # (column name, aggregate expression)
+
+
+def double(e: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=e, to=exp.DataType.build("DOUBLE"))
+
+
+def safe_division(node: exp.Expression) -> exp.Expression:
+    if type(node) is exp.Div:
+        return exp.Div(this=double(exp.paren(node.this, copy=False)),
+                       expression=exp.Nullif(this=double(node.expression),
+                                             expression=exp.Literal.number(0)))
+    if type(node) is exp.Mod:
+        return exp.Mod(this=double(exp.paren(node.this, copy=False)),
+                       expression=exp.Nullif(this=double(node.expression),
+                                             expression=exp.Literal.number(0)))
+    return node
+
+
+def _qualify(node: exp.Expression) -> exp.Expression:
+    if type(node) is exp.Column and not node.table:
+        return exp.column(node.name, table=FACT_ALIAS, quoted=True)
+    return node
+
+
+def _is_part(node: exp.Expression) -> bool:
+    if type(node) is exp.Filter:
+        return True
+    return type(node) in AGGREGATES and type(node.parent) is not exp.Filter
+
+
+def compile_aggregate(tree: exp.Expression, name_part: Callable[[exp.Expression], str]
+                      ) -> CompiledValue:
+    """Split a checked aggregate formula. ``name_part`` names a part (dedupes equal parts)."""
+    parts: dict[str, exp.Expression] = {}
+
+    def lift(node: exp.Expression) -> exp.Expression:
+        if not _is_part(node):
+            return node
+        part = node.copy().transform(_qualify).transform(safe_division)
+        name = name_part(part)
+        parts.setdefault(name, part)
+        ref = exp.column(name, quoted=True)
+        inner = node.this if type(node) is exp.Filter else node
+        if type(inner) in (exp.Count, exp.Sum):
+            return exp.Coalesce(this=ref, expressions=[exp.Literal.number(0)])
+        return ref
+
+    outer = tree.copy().transform(lift).transform(safe_division)
+    return CompiledValue(outer=outer, parts=tuple(parts.items()))
+
+
+def compile_scalar(tree: exp.Expression, rename: Callable[[str], str]) -> exp.Expression:
+    """A derived formula or payout base: names → columns (``rename``), safe division."""
+
+    def ref(node: exp.Expression) -> exp.Expression:
+        if type(node) is exp.Column:
+            return exp.column(rename(node.name), quoted=True)
+        return node
+
+    return tree.copy().transform(ref).transform(safe_division)

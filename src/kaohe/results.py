@@ -1,0 +1,100 @@
+"""The result of one run: what reports, the CLI and the web read.
+
+``RunResult.table`` is a pandas DataFrame, one row per entity of the population, with columns:
+
+- ``id`` (str), ``name`` (str), ``unit_name`` (str: 所属单位 — the person's unit, or the unit's parent)
+- ``g_<attr>`` (str) for each peer attribute of the scheme (the peer group key); absent when
+  the scheme has no ``peers`` (everyone is one group)
+- ``total`` (float, 2 decimals), ``rank`` (int), ``group_size`` (int), ``grade`` (str or None)
+- ``vetoed`` (bool), ``bottom`` (bool: in the bottom n this period), ``eliminate`` (bool)
+- ``payout`` (float yuan to the fen, or None when the scheme has no payout)
+- for each indicator code C: ``v_C`` (float or None: the value), ``p_C`` (float or None: points,
+  2 decimals; bonus positive, penalty negative, None for info/veto), ``m_C`` (bool: missing)
+
+Rows are ordered by group key, then rank, then id.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    code: str
+    name: str
+    role: str  # scored | bonus | penalty | veto | info
+    weight: float | None
+    rule: str  # human description of the scoring rule, e.g. "linear floor=0 target=300"
+    formula: str  # the value formula as written
+    source: str | None  # None for derived indicators
+    missing: str  # zero | full | exclude
+
+
+@dataclass(frozen=True)
+class RunResult:
+    scheme: str  # the scheme's file name (code), e.g. clerk_star
+    title: str  # the scheme's display name, e.g. 营业员星级考核
+    period: str
+    run_id: str
+    entity: str  # person | unit
+    peers: tuple[str, ...]
+    indicators: tuple[IndicatorInfo, ...]
+    grades: tuple[tuple[float, str], ...]
+    table: pd.DataFrame
+    engine: str = "duckdb"
+    has_payout: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def entities(self) -> list[dict[str, Any]]:
+        """Entities as in the JSON result (spec §6)."""
+        out: list[dict[str, Any]] = []
+        for row in self.table.to_dict("records"):
+            group = {p: _clean(row.get(f"g_{p}")) for p in self.peers}
+            indicators = {
+                ind.code: {
+                    "value": _clean(row.get(f"v_{ind.code}")),
+                    "points": _clean(row.get(f"p_{ind.code}")),
+                    "missing": bool(row.get(f"m_{ind.code}")),
+                }
+                for ind in self.indicators
+            }
+            out.append({
+                "id": str(row["id"]),
+                "name": _clean(row.get("name")),
+                "group": group,
+                "total": _clean(row["total"]),
+                "rank": int(row["rank"]),
+                "group_size": int(row["group_size"]),
+                "grade": _clean(row.get("grade")),
+                "vetoed": bool(row["vetoed"]),
+                "eliminate": bool(row["eliminate"]),
+                "payout": _clean(row.get("payout")),
+                "indicators": indicators,
+            })
+        return out
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "scheme": self.scheme,
+            "period": self.period,
+            "run_id": self.run_id,
+            "entities": self.entities(),
+        }
+
+
+def _clean(v: Any) -> Any:
+    """pandas/numpy scalars to plain JSON values; NaN/NA to None."""
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+        if isinstance(v, float) and math.isnan(v):
+            return None
+    return v

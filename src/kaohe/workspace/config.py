@@ -1,0 +1,63 @@
+"""kaohe.yaml: engine, store path, Spark options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kaohe.errors import ConfigError
+from kaohe.workspace.yamlio import read_yaml
+
+ENGINES = ("duckdb", "spark")
+
+
+@dataclass(frozen=True)
+class SparkSettings:
+    master: str = "local[2]"
+    options: dict[str, str] = field(default_factory=dict)
+    # per source: {"parquet": path} or {"table": "db.table"}; default: the store's facts
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    engine: str = "duckdb"
+    store: str = "store.duckdb"
+    spark: SparkSettings = field(default_factory=SparkSettings)
+
+
+_KEYS = {"engine", "store", "spark"}
+_SPARK_KEYS = {"master", "options", "sources"}
+
+
+def load_settings(root: Path) -> Settings:
+    path = root / "kaohe.yaml"
+    if not path.exists():
+        return Settings()
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: 应为映射 expected a mapping of settings")
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise ConfigError(f"{path}: 未知设置 unknown keys {sorted(unknown)}; allowed {sorted(_KEYS)}")
+    engine = str(data.get("engine", "duckdb"))
+    if engine not in ENGINES:
+        raise ConfigError(f"{path}: engine {engine!r} 无效 must be one of {ENGINES}")
+    spark_data: Any = data.get("spark") or {}
+    if not isinstance(spark_data, dict) or set(spark_data) - _SPARK_KEYS:
+        raise ConfigError(f"{path}: spark 应为映射 with keys {sorted(_SPARK_KEYS)}")
+    sources = spark_data.get("sources") or {}
+    for name, spec in sources.items():
+        if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in (
+            "parquet", "table"
+        ):
+            raise ConfigError(
+                f"{path}: spark.sources.{name} 应为 {{parquet: PATH}} 或 {{table: NAME}}"
+            )
+    spark = SparkSettings(
+        master=str(spark_data.get("master", "local[2]")),
+        options={str(k): str(v) for k, v in (spark_data.get("options") or {}).items()},
+        sources={str(k): {str(a): str(b) for a, b in v.items()} for k, v in sources.items()},
+    )
+    return Settings(engine=engine, store=str(data.get("store", "store.duckdb")), spark=spark)

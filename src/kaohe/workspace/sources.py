@@ -1,0 +1,153 @@
+"""Fact sources (spec §2): one YAML file each under sources/."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from kaohe.errors import ConfigError
+from kaohe.workspace.yamlio import read_yaml
+
+TYPES = ("string", "integer", "decimal", "boolean", "date", "datetime")
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+RESULTS_PREFIX = "results:"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in ("integer", "decimal")
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title: str
+    time: str
+    person: str | None
+    unit: str | None
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    header_row: int = 1
+    derived_from: str | None = None  # for results:SCHEME sources, the scheme
+
+    def column(self, name: str) -> Column | None:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+    @property
+    def table(self) -> str:
+        """The store table holding this source's facts."""
+        return "fact_" + self.name.replace(":", "__")
+
+    def required_columns(self) -> set[str]:
+        req = {self.time, *self.key}
+        if self.person:
+            req.add(self.person)
+        if self.unit and not self.person:
+            req.add(self.unit)
+        req.update(c.name for c in self.columns if c.required)
+        return req
+
+
+_KEYS = {"name", "title", "time", "person", "unit", "key", "columns", "header_row"}
+_COL_KEYS = {"type", "aliases", "required"}
+
+
+def load_source(path: Path) -> Source:
+    data = read_yaml(path)
+    where = str(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: 应为映射 expected a mapping")
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise ConfigError(f"{where}: 未知键 unknown keys {sorted(unknown)}")
+    name = str(data.get("name") or path.stem)
+    if not IDENT.match(name):
+        raise ConfigError(f"{where}: name {name!r} 须为标识符 must be letters, digits, _")
+    cols_data = data.get("columns")
+    if not isinstance(cols_data, dict) or not cols_data:
+        raise ConfigError(f"{where}: columns 必填 must map column names to {{type: ...}}")
+    columns: list[Column] = []
+    for cname, spec in cols_data.items():
+        cw = f"{where}: columns.{cname}"
+        if not IDENT.match(str(cname)):
+            raise ConfigError(f"{cw}: 列名须为标识符 column names must be letters, digits, _")
+        spec = spec if isinstance(spec, dict) else {"type": spec}
+        if set(spec) - _COL_KEYS:
+            raise ConfigError(f"{cw}: 未知键 unknown keys {sorted(set(spec) - _COL_KEYS)}")
+        ctype = str(spec.get("type", "string"))
+        if ctype not in TYPES:
+            raise ConfigError(f"{cw}: type {ctype!r} 无效 must be one of {TYPES}")
+        aliases = spec.get("aliases") or []
+        if not isinstance(aliases, list):
+            raise ConfigError(f"{cw}: aliases 应为列表 must be a list")
+        columns.append(Column(str(cname), ctype, tuple(str(a) for a in aliases),
+                              bool(spec.get("required", False))))
+    names = {c.name for c in columns}
+    time = data.get("time")
+    person = data.get("person")
+    unit = data.get("unit")
+    key = data.get("key") or []
+    if isinstance(key, str):
+        key = [key]
+    for label, col in (("time", time), ("person", person), ("unit", unit)):
+        if col is not None and col not in names:
+            raise ConfigError(f"{where}: {label}: 列 {col!r} 未在 columns 中定义 is not a column")
+    if time is None:
+        raise ConfigError(f"{where}: time 必填 names the column placing a fact in a period")
+    tcol = next(c for c in columns if c.name == time)
+    if tcol.type not in ("date", "datetime"):
+        raise ConfigError(f"{where}: time column {time!r} must be a date or datetime")
+    if person is None and unit is None:
+        raise ConfigError(f"{where}: person 或 unit 至少一个 at least one of person/unit")
+    for k in key:
+        if k not in names:
+            raise ConfigError(f"{where}: key: 列 {k!r} 未定义 is not a column")
+    header_row = int(data.get("header_row", 1))
+    if header_row < 1:
+        raise ConfigError(f"{where}: header_row must be >= 1")
+    return Source(
+        name=name, title=str(data.get("title") or name), time=str(time),
+        person=str(person) if person else None, unit=str(unit) if unit else None,
+        key=tuple(str(k) for k in key), columns=tuple(columns), header_row=header_row,
+    )
+
+
+def load_sources(folder: Path) -> dict[str, Source]:
+    out: dict[str, Source] = {}
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.y*ml")):
+        src = load_source(path)
+        if src.name in out:
+            raise ConfigError(f"{path}: 数据源 {src.name!r} 重复 defined twice")
+        out[src.name] = src
+    return out
+
+
+def results_source(scheme_code: str, entity: str, codes: list[str]) -> Source:
+    """The virtual source ``results:SCHEME`` (spec §4): one row per entity and completed period."""
+    cols: list[Column] = [
+        Column("entity_id", "string"), Column("period_start", "date"),
+        Column("total", "decimal"), Column("rank", "integer"), Column("group_size", "integer"),
+        Column("grade", "string"), Column("vetoed", "boolean"), Column("eliminate", "boolean"),
+        Column("payout", "decimal"),
+    ]
+    cols += [Column(f"p_{c}", "decimal") for c in codes]
+    cols += [Column(f"v_{c}", "decimal") for c in codes]
+    return Source(
+        name=RESULTS_PREFIX + scheme_code, title=f"{scheme_code} 考核结果", time="period_start",
+        person="entity_id" if entity == "person" else None,
+        unit="entity_id" if entity == "unit" else None,
+        key=("entity_id", "period_start"), columns=tuple(cols), derived_from=scheme_code,
+    )
+

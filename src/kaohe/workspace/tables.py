@@ -1,0 +1,154 @@
+"""Reading tabular files (.csv, .xlsx, .parquet) into Arrow, keeping ids as text.
+
+CSV and Excel cells are read as strings so that leading zeros survive ("00123"); types are
+checked and cast later, where every bad cell can be reported with its row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from kaohe.errors import InputError
+
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file's data rows; ``row_offset + i`` is the spreadsheet row number of data row i."""
+
+    path: Path
+    headers: list[str]
+    table: pa.Table  # columns named c0, c1, ... in header order
+    row_offset: int
+
+
+def read_table(path: Path, header_row: int = 1, sheet: str | None = None) -> RawTable:
+    if not path.exists():
+        raise InputError(f"{path}: 文件不存在 file not found")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path, header_row)
+    if suffix == ".xlsx":
+        return _read_xlsx(path, header_row, sheet)
+    if suffix == ".parquet":
+        table = pq.read_table(path)
+        headers = list(table.column_names)
+        return RawTable(path, headers, table.rename_columns(_names(headers)), 1)
+    raise InputError(f"{path}: 不支持的文件类型 unsupported file type; expected {SUFFIXES}")
+
+
+def _names(headers: list[str]) -> list[str]:
+    return [f"c{i}" for i in range(len(headers))]
+
+
+def _detect_encoding(path: Path) -> str:
+    head = path.read_bytes()[: 1 << 20]
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(head) - 4:  # a character cut at the sample's end
+            return "utf-8"
+    # Excel on Chinese Windows saves "CSV" in GB18030 (GBK); accept it rather than fail.
+    return "gb18030"
+
+
+def _read_csv(path: Path, header_row: int) -> RawTable:
+    encoding = _detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh)
+        headers: list[str] | None = None
+        for i, row in enumerate(reader, start=1):
+            if i == header_row:
+                headers = row
+                break
+    if not headers:
+        raise InputError(f"{path}: 第 {header_row} 行没有表头 no header on row {header_row}")
+    headers = [h.lstrip("\ufeff").strip() for h in headers]
+    names = _names(headers)
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding="utf8" if encoding == "utf-8" else encoding,
+                skip_rows=header_row, column_names=names, block_size=1 << 24,
+            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"{path}: CSV 格式错误 malformed CSV: {exc}") from exc
+    return RawTable(path, headers, table, header_row + 1)
+
+
+def cell_text(v: Any) -> str | None:
+    """An Excel cell as the text a person sees; integral numbers without '.0'."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, (date, time)):
+        return v.isoformat()
+    s = str(v).strip()
+    return s if s else None
+
+
+def _read_xlsx(path: Path, header_row: int, sheet: str | None) -> RawTable:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a bad file
+        raise InputError(f"{path}: 无法读取 Excel 文件 cannot read workbook: {exc}") from exc
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise InputError(f"{path}: 没有工作表 no sheet {sheet!r}; sheets: {wb.sheetnames}")
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        rows = ws.iter_rows(min_row=header_row, values_only=True)
+        header_cells = next(rows, None)
+        if header_cells is None:
+            raise InputError(f"{path}: 第 {header_row} 行没有表头 no header on row {header_row}")
+        headers = [cell_text(h) or "" for h in header_cells]
+        while headers and headers[-1] == "":
+            headers.pop()
+        width = len(headers)
+        cols: list[list[str | None]] = [[] for _ in range(width)]
+        for cells in rows:
+            texts = [cell_text(c) for c in cells[:width]]
+            texts += [None] * (width - len(texts))
+            for j in range(width):
+                cols[j].append(texts[j])
+        # trailing blank rows are common in hand-edited sheets: drop them
+        n = len(cols[0]) if cols else 0
+        while n and all(c[n - 1] is None for c in cols):
+            n -= 1
+        names = _names(headers)
+        table = pa.table({names[j]: pa.array(cols[j][:n], pa.string()) for j in range(width)})
+    finally:
+        wb.close()
+    return RawTable(path, headers, table, header_row + 1)
+
+
+def write_csv_text(headers: list[str], rows: list[list[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(headers)
+    w.writerows(rows)
+    return buf.getvalue()

@@ -1,0 +1,245 @@
+"""The .xlsx report, read back with openpyxl and zipfile."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+
+from kaohe.report import write_result
+from kaohe.results import RunResult
+
+RANKING_HEADERS = [
+    "排名", "名称", "编号", "所属单位", "分组", "总分", "等级",
+    "业务办理量 值", "业务办理量 得分", "工单及时率 值", "工单及时率 得分",
+    "明查暗访扣分 值", "明查暗访扣分 得分", "表扬加分 值", "表扬加分 得分",
+    "重大投诉 值", "平均等候时长 值", "否决", "末位淘汰", "兑现金额",
+]
+
+
+@pytest.fixture
+def book_path(result: RunResult, tmp_path: Path) -> Path:
+    path = tmp_path / "report.xlsx"
+    write_result(result, path)
+    return path
+
+
+@pytest.fixture
+def book(book_path: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(book_path)
+
+
+def _rows(ws: Worksheet, first: int = 1) -> list[tuple[Any, ...]]:
+    return list(ws.iter_rows(min_row=first, values_only=True))
+
+
+def _by_header(ws: Worksheet, header_row: int = 3) -> dict[str, int]:
+    return {c.value: c.column for c in ws[header_row] if c.value is not None}
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    colour = colour[-6:]
+    return int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16)
+
+
+def test_sheets(book: openpyxl.Workbook) -> None:
+    assert book.sheetnames == ["排名 Ranking", "图表 Chart", "等级分布 Grades", "指标说明 Indicators"]
+
+
+def test_ranking_layout(book: openpyxl.Workbook) -> None:
+    ws = book["排名 Ranking"]
+    assert ws["A1"].value == "营业员星级考核 2026-10 考核结果"
+    assert "兑现合计 payout total: 3,700.00" in ws["A2"].value
+    assert [c.value for c in ws[3]] == RANKING_HEADERS
+    # Frozen below the header, with 排名 and 名称 kept in view.
+    assert ws.freeze_panes == "C4"
+    assert ws.auto_filter.ref == "A3:T8"
+    assert ws["A3"].font.b
+
+
+def test_ranking_values(book: openpyxl.Workbook) -> None:
+    ws = book["排名 Ranking"]
+    rows = _rows(ws, 4)
+    assert len(rows) == 5
+    table = [dict(zip(RANKING_HEADERS, r, strict=True)) for r in rows]
+    assert [r["名称"] for r in table] == ["张三", "李四", "王五", "赵六", "钱七"]
+    assert [r["排名"] for r in table] == [1, 2, 3, 1, 2]
+    assert [r["分组"] for r in table] == ["U01", "U01", "U01", "U02", "U02"]
+    zhang, li, wang, zhao, qian = table
+    assert zhang["总分"] == 97 and zhao["总分"] == pytest.approx(81.67)
+    assert zhang["等级"] == "五星" and qian["等级"] == "一星"
+    assert zhang["工单及时率 值"] == pytest.approx(0.985)
+    assert li["工单及时率 值"] is None and li["工单及时率 得分"] == 30
+    assert wang["否决"] == "是" and wang["总分"] == 0 and wang["重大投诉 值"] == 1
+    assert qian["末位淘汰"] == "是" and zhang["末位淘汰"] in ("", None)
+    assert qian["平均等候时长 值"] is None
+    assert [r["兑现金额"] for r in table] == [1500, 1200, 0, 1000, 0]
+
+
+def test_number_formats(book: openpyxl.Workbook) -> None:
+    ws = book["排名 Ranking"]
+    col = _by_header(ws)
+    row = 4
+    fmt = {h: ws.cell(row, col[h]).number_format for h in col}
+    assert fmt["总分"] == "0.00"
+    assert fmt["业务办理量 得分"] == "0.00"
+    assert fmt["表扬加分 得分"] == "0.00"
+    assert fmt["工单及时率 值"] == "0.00%"  # a ratio in [0, 1]
+    assert fmt["业务办理量 值"] == "0"  # a count
+    assert fmt["平均等候时长 值"] == "#,##0.00"
+    assert fmt["兑现金额"] == "#,##0.00"
+    assert fmt["排名"] == "0"
+
+
+def test_missing_cells_are_grey(book: openpyxl.Workbook) -> None:
+    ws = book["排名 Ranking"]
+    col = _by_header(ws)
+    li_value = ws.cell(5, col["工单及时率 值"])
+    assert li_value.fill.fgColor.rgb == "FFE7E6E6"
+    assert ws.cell(5, col["工单及时率 得分"]).fill.fgColor.rgb == "FFE7E6E6"
+    assert ws.cell(4, col["工单及时率 值"]).fill.fill_type is None
+
+
+def test_conditional_formats(book: openpyxl.Workbook) -> None:
+    ws = book["排名 Ranking"]
+    rules = {str(cf.sqref): cf.rules for cf in ws.conditional_formatting}
+    grade_rules = rules["G4:G8"]
+    assert [r.formula[0] for r in grade_rules] == ['"五星"', '"四星"', '"三星"', '"二星"', '"一星"']
+    colours = [r.dxf.fill.bgColor.rgb for r in grade_rules]
+    assert len(set(colours)) == 5
+    r, g, _ = _rgb(colours[0])
+    assert g > r, "first grade is green"
+    r, g, _ = _rgb(colours[-1])
+    assert r > g, "last grade is red"
+    (elim,) = rules["A4:T8"]
+    assert elim.type == "expression" and elim.formula == ['$S4="是"']
+    assert elim.dxf.fill.bgColor.rgb == "FFF8CBAD"
+    # Grade rules come first so a grade cell keeps its colour on an eliminated row.
+    assert max(r.priority for r in grade_rules) < elim.priority
+
+
+def test_column_widths_fit_cjk(book: openpyxl.Workbook) -> None:
+    ws = book["排名 Ranking"]
+    dims = ws.column_dimensions
+    # '城东营业厅' is five double-width characters.
+    assert dims["D"].width >= 10
+    # '明查暗访扣分 得分' wraps at the space; its longer half is 12 cells wide.
+    assert 12 <= dims["M"].width < 17
+    assert book["排名 Ranking"]["M3"].alignment.wrap_text
+
+
+def test_no_payout_column(result_no_payout: RunResult, tmp_path: Path) -> None:
+    path = tmp_path / "r.xlsx"
+    write_result(result_no_payout, path)
+    ws = openpyxl.load_workbook(path)["排名 Ranking"]
+    headers = [c.value for c in ws[3]]
+    assert headers == RANKING_HEADERS[:-1]
+    assert "兑现合计" not in ws["A2"].value
+    assert ws.auto_filter.ref == "A3:S8"
+
+
+def test_no_peers_no_group_column(result_factory: Any, tmp_path: Path) -> None:
+    path = tmp_path / "r.xlsx"
+    write_result(result_factory(peers=False), path)
+    book = openpyxl.load_workbook(path)
+    assert "分组" not in [c.value for c in book["排名 Ranking"][3]]
+    assert [c.value for c in book["图表 Chart"][1]] == ["名次", "名称", "总分"]
+
+
+def test_chart(book_path: Path, book: openpyxl.Workbook) -> None:
+    ws = book["图表 Chart"]
+    assert _rows(ws) == [
+        ("名次", "名称", "分组", "总分"),
+        (1, "张三", "U01", 97),
+        (2, "李四", "U01", 88),
+        (3, "赵六", "U02", 81.67),
+        (4, "钱七", "U02", 37),
+        (5, "王五", "U01", 0),
+    ]
+    with zipfile.ZipFile(book_path) as z:
+        names = z.namelist()
+        assert "xl/charts/chart1.xml" in names
+        chart = z.read("xl/charts/chart1.xml").decode("utf-8")
+        rels = z.read("xl/worksheets/_rels/sheet2.xml.rels").decode("utf-8")
+    assert '<c:barDir val="bar"/>' in chart
+    assert "<c:f>'图表 Chart'!$D$2:$D$6</c:f>" in chart
+    assert "<c:f>'图表 Chart'!$B$2:$B$6</c:f>" in chart
+    assert "总分 Totals" in chart
+    assert "drawing" in rels  # the chart is placed on the chart sheet
+
+
+def test_chart_top_30(result_factory: Any, rows_factory: Any, tmp_path: Path) -> None:
+    path = tmp_path / "many.xlsx"
+    write_result(result_factory(rows=rows_factory(40), has_payout=False), path)
+    ws = openpyxl.load_workbook(path)["图表 Chart"]
+    rows = _rows(ws, 2)
+    assert len(rows) == 30
+    assert rows[0][1] == "员工01" and rows[-1][1] == "员工30"
+    with zipfile.ZipFile(path) as z:
+        chart = z.read("xl/charts/chart1.xml").decode("utf-8")
+    assert "总分前 30 名 Top 30 totals" in chart
+    assert "$D$2:$D$31" in chart
+    ranking = openpyxl.load_workbook(path)["排名 Ranking"]
+    assert ranking.max_row == 3 + 40
+
+
+def test_indicator_sheet(book: openpyxl.Workbook) -> None:
+    ws = book["指标说明 Indicators"]
+    rows = _rows(ws)
+    assert rows[0] == ("代码", "名称", "角色", "权重", "数据来源", "计算公式", "计分规则", "缺失处理")
+    by_code = {r[0]: r for r in rows[1:7]}
+    assert list(by_code) == ["volume", "on_time", "inspection", "praise", "major_complaint",
+                             "wait"]
+    assert by_code["volume"] == ("volume", "业务办理量", "计分", 40, "transactions", "count(*)",
+                                 "linear floor=0 target=300", "记 0 分")
+    assert by_code["on_time"][2] == "计分" and by_code["on_time"][7] == "记满分（权重分）"
+    assert by_code["praise"][2] == "加分" and by_code["praise"][3] is None
+    assert by_code["praise"][7] == "不加分"
+    assert by_code["major_complaint"][2] == "否决" and by_code["major_complaint"][7] == "不否决"
+    assert by_code["wait"][2] == "仅展示" and by_code["wait"][4] == "派生指标 derived"
+    notes = [r[0] for r in rows[7:] if r[0]]
+    assert notes[0] == "说明 Notes"
+    assert any("五星 ≥ 95" in n for n in notes)
+
+
+def test_grade_sheet(book: openpyxl.Workbook) -> None:
+    ws = book["等级分布 Grades"]
+    rows = _rows(ws)
+    assert rows[0] == ("等级", "分数线", "人数", "占比")
+    assert [(r[0], r[1], r[2]) for r in rows[1:]] == [
+        ("五星", 95, 1), ("四星", 85, 1), ("三星", 75, 1), ("二星", 60, 0), ("一星", 0, 2),
+        ("合计", None, 5),
+    ]
+    assert rows[5][3] == pytest.approx(0.4)
+    assert ws["D2"].number_format == "0.00%"
+    # Grade labels carry their grade colour: first green, last red.
+    r, g, _ = _rgb(ws["A2"].fill.fgColor.rgb)
+    assert g > r
+    r, g, _ = _rgb(ws["A6"].fill.fgColor.rgb)
+    assert r > g
+
+
+def test_grade_sheet_counts_ungraded(result_factory: Any, tmp_path: Path) -> None:
+    res = result_factory()
+    res.table.loc[res.table["id"] == "P005", "grade"] = None
+    path = tmp_path / "r.xlsx"
+    write_result(res, path)
+    rows = _rows(openpyxl.load_workbook(path)["等级分布 Grades"])
+    assert ("一星", 0, 1) in [(r[0], r[1], r[2]) for r in rows]
+    assert ("无等级", None, 1) in [(r[0], r[1], r[2]) for r in rows]
+    assert rows[-1][:3] == ("合计", None, 5)
+
+
+def test_empty_result(result_factory: Any, tmp_path: Path) -> None:
+    res = result_factory()
+    empty = RunResult(**{**res.__dict__, "table": res.table.iloc[0:0]})
+    path = tmp_path / "empty.xlsx"
+    write_result(empty, path)
+    book = openpyxl.load_workbook(path)
+    ws = book["排名 Ranking"]
+    assert [c.value for c in ws[3]] == RANKING_HEADERS
+    assert ws.max_row == 3
