@@ -151,7 +151,7 @@ def complaints(rng: np.random.Generator, org: Org, cal: Calendar, d: Duty) -> pd
     unit = np.concatenate([unit, hall_unit])
     day = np.concatenate([day, hall_day])
     category = np.concatenate([category, hall_category])
-    major = rng.random(len(person)) < 0.02
+    major = rng.random(len(person)) < 0.012  # a handful a quarter
     if len(major) and not major.any():
         major[int(np.argmax(person >= 0))] = True  # the demo needs at least one veto
     frame = _stamped(rng, cal, "TS", day)

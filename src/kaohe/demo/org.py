@@ -27,7 +27,7 @@ CLERK, DUTY_MANAGER, HEAD, ACCOUNT_MANAGER, CHANNEL_MANAGER = range(len(POSITION
 SIZES = ("大", "中", "小")
 
 # Staff per outlet by size (inclusive ranges), chosen so that ~80 outlets hold ~500 people.
-_STAFF = {"大": (13, 18), "中": (7, 10), "小": (3, 5)}
+_STAFF = {"大": (12, 16), "中": (6, 9), "小": (3, 4)}
 _SEATS = {"大": (8, 12), "中": (4, 7), "小": (1, 3)}
 _FEMALE = {CLERK: 0.82, DUTY_MANAGER: 0.7, HEAD: 0.55, ACCOUNT_MANAGER: 0.5, CHANNEL_MANAGER: 0.35}
 
@@ -204,7 +204,7 @@ def build_org(rng: np.random.Generator, cal: Calendar, scale: float) -> Org:
         u = unit0[i]
         days_in = int((cal.start - hired0[i]).astype(int))
         if kind[u] in OUTLET_KINDS and days_in > 200 and rng.random() < 0.25:
-            others = _county_outlets(outlets, county_of, u)
+            others = _county_outlets(outlets, county_of, kind, u)
             if len(others):
                 switch = hired0[i] + np.timedelta64(int(rng.integers(60, days_in - 30)), "D")
                 prev = int(rng.choice(others))
@@ -231,11 +231,12 @@ def build_org(rng: np.random.Generator, cal: Calendar, scale: float) -> Org:
     # Deliberate characters: two weak clerks (steady last places → elimination after three
     # months) and one clerk with an abnormally high volume of tiny payments (splitting bills).
     for idx in events["weak"]:
-        traits["skill"][idx] = 0.55
-        traits["quiz_mean"][idx] = 62.0
-        traits["said_prob"][idx] = 0.45
-        traits["speed"][idx] = 2.4
-        traits["courtesy"][idx] = 2.5
+        traits["skill"][idx] = 0.22
+        traits["dev_share"][idx] = 0.05
+        traits["quiz_mean"][idx] = 58.0
+        traits["said_prob"][idx] = 0.35
+        traits["speed"][idx] = 3.0
+        traits["courtesy"][idx] = 3.0
     hv = int(events["high_volume"][0])
     traits["skill"][hv] = 3.4
     traits["dev_share"][hv] = 0.03
@@ -263,8 +264,13 @@ def build_org(rng: np.random.Generator, cal: Calendar, scale: float) -> Org:
     return Org(udf, people, adf, unit_of, pos_of, unit_open, traits, anomalies)
 
 
-def _county_outlets(outlets: np.ndarray, county_of: np.ndarray, u: int) -> np.ndarray:
-    same = outlets[county_of[outlets] == county_of[u]]
+def _county_outlets(
+    outlets: np.ndarray, county_of: np.ndarray, kind: np.ndarray, u: int
+) -> np.ndarray:
+    """Other outlets a person of outlet ``u`` could move to: same county, and the company's own
+    staff stay in its own halls while partners' staff stay with partners."""
+    own = kind[outlets] == "自营厅"
+    same = outlets[(county_of[outlets] == county_of[u]) & (own == (kind[u] == "自营厅"))]
     return same[same != u]
 
 
@@ -307,7 +313,7 @@ def _history_events(
         return cal.days[int(rng.integers(lo, hi))]
 
     for i in pick(n_move):
-        others = _county_outlets(outlets, county_of, int(unit0[i]))
+        others = _county_outlets(outlets, county_of, kind, int(unit0[i]))
         if not len(others):
             continue
         when = day(3, D - 3)
@@ -323,7 +329,7 @@ def _history_events(
     # A secondment (支援) to a busier hall: the home assignment stays open, and while both
     # match the later start wins, so the person counts for the hall they help.
     for i in pick(2):
-        others = _county_outlets(outlets, county_of, int(unit0[i]))
+        others = _county_outlets(outlets, county_of, kind, int(unit0[i]))
         if len(others):
             s = int(rng.integers(5, D - 20))
             assignments.append(
@@ -395,9 +401,9 @@ def _traits(
         "skill": rng.lognormal(0.0, 0.22, n),  # transaction volume multiplier
         "work_prob": np.where(part_time, 0.45, 0.82),  # chance to be on shift on a given day
         "dev_share": rng.beta(2.2, 9.0, n),  # share of development business (开户, 宽带 …)
-        "quiz_mean": np.clip(rng.normal(85.0, 6.0, n), 55.0, 99.0),
+        "quiz_mean": np.clip(rng.normal(88.0, 6.0, n), 55.0, 99.0),
         "quiz_rate": np.where(agent, 0.7, 0.93),  # chance to answer the daily question
-        "said_prob": rng.beta(9.0, 2.2, n),  # says the extra sentence (多说一句话)
+        "said_prob": rng.beta(12.0, 2.0, n),  # says the extra sentence (多说一句话)
         "speed": rng.lognormal(0.0, 0.35, n),  # ticket handling time multiplier (>1 slower)
         "courtesy": rng.lognormal(0.0, 0.4, n),  # complaint rate multiplier
     }

@@ -12,7 +12,7 @@ from kaohe.periods import Period
 from kaohe.results import RunResult
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.sources import Source
-from kaohe.workspace.store import Store
+from kaohe.workspace.store import Store, arrow_query
 
 # the latest completed run of each period of a scheme
 LATEST_RUNS = """
@@ -67,7 +67,7 @@ def results_rows(store: Store, source: Source, ref: Scheme, period: Period) -> p
             LEFT JOIN run_indicators i ON i.run_id = e.run_id AND i.entity_id = e.entity_id
             WHERE r.period_start >= ? AND r.period_start < ?
             GROUP BY ALL ORDER BY 1, 2"""
-        table = con.sql(sql, params=[ref.code, period.start, period.end]).to_arrow_table()
+        table = arrow_query(con, sql, [ref.code, period.start, period.end])
     cast = {c: table[c].cast(empty[c].type) for c in columns if c in table.column_names}
     return pa.table(cast)
 

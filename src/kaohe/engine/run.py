@@ -21,7 +21,7 @@ from kaohe.periods import Period, parse_period
 from kaohe.results import IndicatorInfo, RunResult
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.sources import RESULTS_PREFIX, Source
-from kaohe.workspace.store import Store, quote
+from kaohe.workspace.store import Store, arrow_query, quote
 from kaohe.workspace.workspace import Workspace
 
 Progress = Callable[[str], None]
@@ -72,10 +72,9 @@ def _period_rows(store: Store, src: Source, period: Period) -> pa.Table:
     cols = ", ".join(quote(c.name) for c in src.columns)
     t = quote(src.time)
     with store.connect(read_only=True) as con:
-        return con.sql(
-            f"SELECT {cols} FROM {quote(src.table)} WHERE {t} >= ? AND {t} < ?",
-            params=[datetime.combine(period.start, time()), datetime.combine(period.end, time())],
-        ).to_arrow_table()
+        return arrow_query(
+            con, f"SELECT {cols} FROM {quote(src.table)} WHERE {t} >= ? AND {t} < ?",
+            [datetime.combine(period.start, time()), datetime.combine(period.end, time())])
 
 
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,

@@ -13,7 +13,7 @@ from kaohe.scheme.model import (
     DIRECTIONS, MISSING, RULES, ROLES, Deduct, Elimination, Indicator, Linear, Payout,
     Percentile, PerItem, Scheme, ScoreRule, Steps, VsMean,
 )
-from kaohe.workspace.yamlio import parse_yaml
+from kaohe.yamlio import parse_yaml
 
 CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 # Documented aliases keep older workspaces working when a key is renamed (spec: syntax may grow).

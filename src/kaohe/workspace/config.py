@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kaohe.errors import ConfigError
-from kaohe.workspace.yamlio import read_yaml
+from kaohe.yamlio import read_yaml
 
 ENGINES = ("duckdb", "spark")
 

@@ -67,6 +67,10 @@ def map_headers(source: Source, raw: RawTable) -> tuple[dict[str, int], list[Row
             errors.append(RowError(str(raw.path), hrow, name, "",
                                    "缺少必需列 missing required column; accepted headers: "
                                    + ", ".join(names)))
+    if source.person and source.unit and source.person not in found \
+            and source.unit not in found:
+        errors.append(RowError(str(raw.path), hrow, f"{source.person}|{source.unit}", "",
+                               "缺少人员列或单位列 needs a person or a unit column"))
     return found, errors, ignored
 
 
@@ -173,6 +177,11 @@ def import_file(store: Store, org: Org, source: Source, path: Path,
             checks.append(
                 f"SELECT _row, '{label}', {shown_key}, '主键已存在 key already in the store' "
                 f"FROM staged WHERE ({keys}) IN ({kept})")
+        if source.person and source.unit:
+            p, u = quote(source.person), quote(source.unit)
+            checks.append(f"SELECT _row, '{source.person}|{source.unit}', '', '人员与单位至少填一个 "
+                          f"a row needs a person or a unit' FROM staged WHERE {p} IS NULL AND "
+                          f"{u} IS NULL")
         found_errors: list[RowError] = []
         if checks:
             rows = con.execute(" UNION ALL ".join(f"({c})" for c in checks)

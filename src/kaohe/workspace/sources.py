@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from kaohe.errors import ConfigError
-from kaohe.workspace.yamlio import read_yaml
+from kaohe.yamlio import read_yaml
 
 TYPES = ("string", "integer", "decimal", "boolean", "date", "datetime")
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -50,7 +50,8 @@ class Source:
 
     def required_columns(self) -> set[str]:
         req = {self.time, *self.key}
-        if self.person:
+        # with both a person and a unit column, a row needs one of them (checked per row)
+        if self.person and not self.unit:
             req.add(self.person)
         if self.unit and not self.person:
             req.add(self.unit)

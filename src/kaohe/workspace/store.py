@@ -6,11 +6,13 @@ connection without sharing a database instance whose configuration it locks.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from kaohe.workspace.sources import Source
 
@@ -72,3 +74,11 @@ class Store:
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
         ).fetchone()
         return bool(row and row[0])
+
+
+def arrow_query(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pa.Table:
+    """A parameterised query as Arrow. DuckDB warns that this path copies the rows; the
+    results read here (run history, one period's facts) are small enough for that."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+        return con.execute(sql, params).to_arrow_table()

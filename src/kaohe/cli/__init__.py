@@ -1,0 +1,1 @@
+"""The ``kaohe`` command line (spec §5)."""

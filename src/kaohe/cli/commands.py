@@ -1,0 +1,124 @@
+"""The commands; each opens the workspace, does one thing, prints what a user needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kaohe.cli.main import Context, err, out
+from kaohe.errors import InputError
+from kaohe.periods import Period
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+                    "{task.total}"), TimeElapsedColumn(), console=err, transient=True)
+
+
+@click.command(help="校验工作区与方案 validate the workspace and schemes")
+@click.argument("scheme", required=False)
+@click.pass_obj
+def check(ctx: Context, scheme: str | None) -> None:
+    from kaohe.cli.checking import check_workspace
+
+    problems, checked = check_workspace(ctx.workspace, scheme)
+    for p in problems:
+        err.print(f"[red]✗[/] {escape(str(p))}", soft_wrap=True)
+    if problems:
+        raise _Fail(len(problems))
+    out.print(f"[green]✓[/] 校验通过 all good: {', '.join(checked)}")
+
+
+class _Fail(InputError):
+    def __init__(self, n: int) -> None:
+        super().__init__(f"发现 {n} 个问题 {n} problem(s) found")
+
+
+@click.command("import", help="全部或全不导入数据文件 all-or-nothing import of a fact file")
+@click.argument("source")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--replace", "replace", metavar="PERIOD",
+              help="先删除该期间的已有数据 replace this period's facts (re-delivered data)")
+@click.option("--header-row", type=int, default=None, help="表头所在行 header row (1-based)")
+@click.option("--sheet", default=None, help="Excel 工作表名 sheet name")
+@click.pass_obj
+def import_(ctx: Context, source: str, file: Path, replace: str | None, header_row: int | None,
+            sheet: str | None) -> None:
+    from kaohe.workspace import Workspace
+    from kaohe.workspace.importer import import_file
+
+    ws = Workspace.open(ctx.workspace)
+    period = Period.parse(replace) if replace else None
+    with err.status(f"导入 importing {file} …"):
+        report = import_file(ws.store, ws.org, ws.source(source), file, period, header_row, sheet)
+    msg = f"[green]✓[/] 已导入 imported {report.rows} 行 rows into {source}"
+    if period is not None:
+        msg += f"; 替换 replaced {report.deleted} 行 rows of {period}"
+    out.print(msg)
+    if report.ignored_headers:
+        out.print("  未使用的列 ignored columns: " + ", ".join(report.ignored_headers))
+
+
+@click.command(help="计算方案并保存 compute a scheme for a period and store the run")
+@click.argument("scheme")
+@click.option("--period", "-p", required=True, help="2026-10 | 2026-Q4 | 2026 | 2026-10-15")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None)
+@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
+              help="输出文件 .json .csv .xlsx .parquet")
+@click.option("--top", type=int, default=20, show_default=True, help="显示前 N 名 rows shown")
+@click.pass_obj
+def run(ctx: Context, scheme: str, period: str, engine: str | None, out_file: Path | None,
+        top: int) -> None:
+    from kaohe.engine.run import run_scheme
+    from kaohe.report import SUFFIXES, print_ranking, write_result
+    from kaohe.workspace import Workspace
+
+    if out_file is not None and out_file.suffix.lower() not in SUFFIXES:
+        raise InputError(f"--out {out_file}: 不支持的格式 unsupported format; use {SUFFIXES}")
+    ws = Workspace.open(ctx.workspace)
+    with _progress() as bar:
+        task = bar.add_task(f"{scheme} {period}", total=5)
+
+        def step(message: str) -> None:
+            bar.update(task, advance=1, description=f"{scheme} {period}: {message}")
+
+        output = run_scheme(ws, scheme, period, engine=engine, progress=step)
+        bar.update(task, completed=5)
+    print_ranking(output.result, out, limit=top)
+    out.print(f"运行编号 run id: {output.result.run_id}")
+    if out_file is not None:
+        write_result(output.result, out_file)
+        out.print(f"[green]✓[/] 已写入 written: {out_file}")
+
+
+@click.command(help="解释某个对象的得分 explain an entity's points")
+@click.argument("scheme")
+@click.option("--period", "-p", required=True)
+@click.option("--entity", "-e", required=True, help="人员或单位编号 person or unit id")
+@click.option("--rows", type=int, default=0, help="显示 N 行明细 show N fact rows per source")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None)
+@click.pass_obj
+def explain(ctx: Context, scheme: str, period: str, entity: str, rows: int,
+            engine: str | None) -> None:
+    from kaohe.cli.explaining import explain_entity
+    from kaohe.workspace import Workspace
+
+    explain_entity(Workspace.open(ctx.workspace), scheme, period, entity, rows, engine, out)
+
+
+@click.command(help="生成并运行演示工作区 build, run and report a realistic demo workspace")
+@click.argument("directory", type=click.Path(path_type=Path), default=Path("demo-workspace"))
+@click.option("--scale", type=float, default=1.0, show_default=True,
+              help="数据规模 data scale (1.0 ≈ 2M transactions)")
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None)
+def demo(directory: Path, scale: float, seed: int, engine: str | None) -> None:
+    from kaohe.demo import run_demo
+
+    run_demo(directory, scale=scale, seed=seed, engine=engine, console=out, progress=_progress)
+
+
+COMMANDS = [check, import_, run, explain, demo]

@@ -1,0 +1,118 @@
+"""kaohe explain: every indicator of one entity — formula, parts, value, rule, points — its
+peer group and rank, and with --rows the fact rows behind it."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from kaohe.engine.run import compile_for, run_scheme
+from kaohe.errors import InputError
+from kaohe.periods import Period, parse_period
+from kaohe.results import _clean
+from kaohe.scheme.model import Scheme
+from kaohe.workspace.sources import RESULTS_PREFIX, Source
+from kaohe.workspace.store import quote
+from kaohe.workspace.workspace import Workspace
+
+
+def _fmt(v: Any) -> str:
+    v = _clean(v)
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.4f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows: int,
+                   engine: str | None, out: Console) -> None:
+    output = run_scheme(ws, code, period_text, engine=engine, save=False)
+    result = output.result
+    table = result.table
+    match = table[table["id"] == entity]
+    if match.empty:
+        raise InputError(f"{entity} 不在方案 {code} {period_text} 的考核范围内 is not in the "
+                         "scheme's population for this period")
+    row = match.iloc[0]
+    parts = output.parts[output.parts["id"] == entity].iloc[0]
+    scheme = ws.scheme(code)
+    cs = compile_for(ws, scheme)
+    group = ", ".join(f"{p}={_fmt(row.get(f'g_{p}'))}" for p in scheme.peers) or "全体 everyone"
+    out.print(f"[bold]{escape(scheme.name)}[/] {result.period} — {escape(str(row['name']))} "
+              f"({entity}), {escape(str(row['unit_name'] or ''))}")
+    out.print(f"总分 total [bold]{_fmt(row['total'])}[/]  排名 rank {int(row['rank'])}/"
+              f"{int(row['group_size'])}  等级 grade {_fmt(row['grade'])}  分组 group {group}")
+    flags = [label for key, label in (("vetoed", "一票否决 vetoed"), ("eliminate",
+             "末位淘汰 eliminate"), ("bottom", "本期末位 bottom this period")) if bool(row[key])]
+    if flags:
+        out.print("[red]" + "；".join(flags) + "[/]")
+    if result.has_payout:
+        out.print(f"兑现金额 payout ¥{_fmt(row['payout'])}")
+    t = Table(title="指标 indicators", show_lines=True)
+    for h in ("指标 indicator", "公式与组成 formula and parts", "值 value", "规则 rule",
+              "得分 points"):
+        t.add_column(h)
+    for ind in scheme.indicators:
+        lines = [escape(ind.value)]
+        if ind.code in cs.values:
+            for name, part in cs.values[ind.code].parts:
+                text = part.sql(dialect="duckdb").replace('"f".', "").replace('"', "")
+                lines.append(f"  {escape(text)} = {_fmt(parts[name])}")
+        value = _fmt(row[f"v_{ind.code}"]) + (" (缺失 missing)" if row[f"m_{ind.code}"] else "")
+        weight = f" W={ind.weight:g}" if ind.weight else ""
+        t.add_row(f"{escape(ind.name)}\n{ind.code} {ind.role}{weight}", "\n".join(lines), value,
+                  escape(ind.describe_rule() + (f"; missing={ind.missing}"
+                                                if ind.role == "scored" else "")),
+                  _fmt(row[f"p_{ind.code}"]))
+    out.print(t)
+    if rows > 0:
+        period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
+        for name, src in cs.sources.items():
+            _print_rows(ws, scheme, src, period, entity, rows, out)
+
+
+def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, entity: str,
+                limit: int, out: Console) -> None:
+    if src.name.startswith(RESULTS_PREFIX) or not ws.store.path.exists():
+        return
+    start, end = datetime.combine(period.start, time()), datetime.combine(period.end, time())
+    ids = _member_ids(ws, scheme, src, period, entity)
+    col = src.person if (scheme.entity == "person" and src.person) or not src.unit else src.unit
+    assert col is not None
+    cols = ", ".join(quote(c.name) for c in src.columns)
+    with ws.store.connect(read_only=True) as con:
+        if not ws.store.has_table(con, src.table):
+            return
+        marks = ", ".join("?" for _ in ids) or "NULL"
+        sql = (f"SELECT {cols} FROM {quote(src.table)} WHERE {quote(src.time)} >= ? AND "
+               f"{quote(src.time)} < ? AND {quote(col)} IN ({marks}) ORDER BY {quote(src.time)}")
+        data = con.execute(sql, [start, end, *ids]).fetchall()
+    t = Table(title=f"{src.title} ({src.name}): {len(data)} 行 rows"
+              + (f", 显示前 {limit} showing {limit}" if len(data) > limit else ""))
+    for c in src.columns:
+        t.add_column(c.name)
+    for r in data[:limit]:
+        t.add_row(*[escape(_fmt(v)) for v in r])
+    out.print(t)
+
+
+def _member_ids(ws: Workspace, scheme: Scheme, src: Source, period: Period,
+                entity: str) -> list[str]:
+    """The person or unit ids whose rows belong to the entity (spec §3)."""
+    org = ws.org
+    if scheme.entity == "person":
+        if src.person:
+            return [entity]
+        on = org.positions_on(period.last_day)
+        unit = on[on["person_id"] == entity]["unit_id"].tolist()
+        return unit[:1]
+    subtree = [u for u in org.units if entity in org.ancestors(u)]
+    if src.unit:
+        return subtree
+    on = org.positions_on(period.last_day)
+    return on[on["unit_id"].isin(subtree)]["person_id"].tolist()
