@@ -1,4 +1,4 @@
-"""Build the demo workspace: a fictional China-Mobile-style branch office with three months of facts.
+"""Build the demo workspace: a fictional China-Mobile-style branch with three months of facts.
 
 ``generate_workspace(root)`` writes a complete workspace (spec §1) — kaohe.yaml, org/*.csv,
 sources/*.yaml, schemes/*.yaml — plus the fact files under ``root/data/`` in the shapes real
@@ -82,7 +82,8 @@ def generate_workspace(
         files["transactions"].append(
             write_parquet(table, data / "transactions" / f"transactions_{month}.parquet")
         )
-    for month, table in zip(cal.months, facts.tickets(stream(4), org, cal, duty, scale), strict=True):
+    tickets = facts.tickets(stream(4), org, cal, duty, scale)
+    for month, table in zip(cal.months, tickets, strict=True):
         files["tickets"].append(write_parquet(table, data / "tickets" / f"tickets_{month}.parquet"))
     for month, frame in zip(cal.months, events.inspections(stream(5), org, cal), strict=True):
         path = data / "inspections" / f"inspections_{month}.xlsx"
@@ -94,9 +95,8 @@ def generate_workspace(
         files["inspections"].append(path)
     for month, table in zip(cal.months, facts.quiz(stream(6), org, cal, duty), strict=True):
         files["quiz"].append(write_parquet(table, data / "quiz" / f"quiz_{month}.parquet"))
-    files["upsell"].append(
-        write_parquet(facts.upsell(stream(7), org, cal, duty), data / "upsell" / f"upsell_{span}.parquet")
-    )
+    upsell = facts.upsell(stream(7), org, cal, duty)
+    files["upsell"].append(write_parquet(upsell, data / "upsell" / f"upsell_{span}.parquet"))
     files["complaints"].append(
         write_csv(
             events.complaints(stream(8), org, cal, duty),

@@ -80,12 +80,15 @@ def _typed(col: Column, ref: str, arrow_type: pa.DataType) -> str:
     if not pa.types.is_string(arrow_type) and not pa.types.is_large_string(arrow_type):
         if col.type == "string":
             return f"CAST({ref} AS VARCHAR)"
+        if col.type == "integer":  # 1.5 must not become 2 silently
+            return (f"CASE WHEN TRY_CAST({ref} AS DOUBLE) = TRY_CAST({ref} AS BIGINT) "
+                    f"THEN TRY_CAST({ref} AS BIGINT) END")
         return f"TRY_CAST({ref} AS {target})"
     s = f"NULLIF(TRIM({ref}), '')"
     if col.type == "string":
         return s
     if col.type == "integer":
-        return f"TRY_CAST({s} AS BIGINT)"
+        return f"CASE WHEN regexp_full_match({s}, '[+-]?[0-9]+') THEN TRY_CAST({s} AS BIGINT) END"
     if col.type == "decimal":
         return f"TRY_CAST(REPLACE({s}, ',', '') AS DECIMAL(18,4))"
     if col.type == "boolean":

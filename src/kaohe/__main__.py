@@ -1,0 +1,5 @@
+"""``python -m kaohe`` is the ``kaohe`` command."""
+
+from kaohe.cli.main import main
+
+main()

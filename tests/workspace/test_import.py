@@ -1,0 +1,208 @@
+"""Import (spec §2): aliases, header_row, ids as strings, all-or-nothing, every error listed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from kaohe.errors import DataError, InputError
+from kaohe.periods import Period
+from kaohe.workspace import Workspace
+from kaohe.workspace.importer import import_file
+
+SOURCE = """\
+name: transactions
+title: 业务办理明细
+time: at
+person: person_id
+unit: unit_id
+key: [txn_id]
+columns:
+  txn_id:    {type: string, aliases: [流水号]}
+  person_id: {type: string, aliases: [营业员工号]}
+  unit_id:   {type: string, aliases: [营业厅编码]}
+  at:        {type: datetime, aliases: [办理时间]}
+  biz_type:  {type: string, aliases: [业务类型]}
+  amount:    {type: decimal, aliases: [金额]}
+  n:         {type: integer, aliases: [数量]}
+  ok:        {type: boolean, aliases: [成功]}
+  day:       {type: date, aliases: [日期]}
+"""
+
+
+@pytest.fixture()
+def ws(tmp_path: Path) -> Workspace:
+    (tmp_path / "org").mkdir()
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "kaohe.yaml").write_text("engine: duckdb\n", encoding="utf-8")
+    (tmp_path / "org/units.csv").write_text(
+        "id,name,kind,parent_id\nC,公司,公司,\n0101,一厅,自营厅,C\n", encoding="utf-8")
+    (tmp_path / "org/people.csv").write_text("id,name\n007,张三\n0070,李四\n", encoding="utf-8")
+    (tmp_path / "org/assignments.csv").write_text(
+        "person_id,unit_id,position,start,end\n007,0101,营业员,2026-01-01,\n"
+        "0070,0101,营业员,2026-01-01,\n", encoding="utf-8")
+    (tmp_path / "sources/transactions.yaml").write_text(SOURCE, encoding="utf-8")
+    return Workspace.open(tmp_path)
+
+
+def rows(ws: Workspace, sql: str) -> list[tuple[object, ...]]:
+    con = duckdb.connect(str(ws.store.path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load(ws: Workspace, path: Path, **kw: object) -> object:
+    return import_file(ws.store, ws.org, ws.sources["transactions"], path, **kw)  # type: ignore[arg-type]
+
+
+def test_chinese_headers_ids_keep_leading_zeros_and_types(ws: Workspace, tmp_path: Path) -> None:
+    f = write(tmp_path / "t.csv",
+              "流水号,营业员工号,营业厅编码,办理时间,业务类型,金额,数量,成功,日期\n"
+              "A1,007,0101,2026-10-01 09:30,开户,\"1,234.50\",3,是,2026/10/01\n"
+              "A2,0070,0101,2026/10/02 10:00:05,缴费,,,false,\n")
+    report = load(ws, f)
+    assert report.rows == 2  # type: ignore[attr-defined]
+    got = rows(ws, "SELECT txn_id, person_id, unit_id, CAST(\"at\" AS VARCHAR), amount, n, ok, day "
+                   "FROM fact_transactions ORDER BY txn_id")
+    assert got[0][:4] == ("A1", "007", "0101", "2026-10-01 09:30:00")
+    assert str(got[0][4]) == "1234.5000" and got[0][5] == 3 and got[0][6] is True
+    assert str(got[0][7]) == "2026-10-01"
+    assert got[1][1] == "0070" and got[1][3] == "2026-10-02 10:00:05"
+    assert got[1][4] is None and got[1][5] is None and got[1][6] is False
+
+
+def test_every_error_listed_and_nothing_stored(ws: Workspace, tmp_path: Path) -> None:
+    good = write(tmp_path / "good.csv", "txn_id,person_id,unit_id,at\nG1,007,0101,2026-10-01\n")
+    load(ws, good)
+    bad = write(tmp_path / "bad.csv",
+                "txn_id,person_id,unit_id,at,amount,n,ok\n"
+                "B1,007,0101,2026-10-01 09:00,abc,1,true\n"      # row 2: amount not a number
+                "B2,999,0101,2026-10-02 09:00,1,1.5,true\n"      # row 3: unknown person; n
+                "B3,007,0101,,1,1,maybe\n"                       # row 4: time missing; ok
+                "B1,007,0101,2026-10-03 09:00,1,1,true\n"        # row 5: duplicate key
+                "G1,007,0101,2026-10-04 09:00,1,1,true\n"        # row 6: key already stored
+                "B6,,,2026-10-04 09:00,1,1,true\n")              # row 7: no person nor unit
+    with pytest.raises(DataError) as info:
+        load(ws, bad)
+    errors = {(e.row, e.reason.split(" ")[0]) for e in info.value.errors}
+    assert (2, "格式错误") in errors
+    assert (3, "人员编号不存在") in errors and (3, "格式错误") in errors
+    assert (4, "必填") in errors and (4, "格式错误") in errors
+    assert (5, "主键重复") in errors
+    assert (6, "主键已存在") in errors
+    assert (7, "人员与单位至少填一个") in errors
+    first = next(e for e in info.value.errors if e.row == 2)
+    assert first.column == "amount" and first.value == "abc" and first.file == str(bad)
+    assert "bad.csv:2 [amount] 'abc'" in str(info.value)
+    assert info.value.exit_status == 2
+    # all or nothing: only the first file's row is there
+    assert rows(ws, "SELECT txn_id FROM fact_transactions") == [("G1",)]
+
+
+def test_error_list_shows_first_50_then_a_count(ws: Workspace, tmp_path: Path) -> None:
+    body = "".join(f"X{i},nobody,0101,2026-10-01\n" for i in range(70))
+    bad = write(tmp_path / "many.csv", "txn_id,person_id,unit_id,at\n" + body)
+    with pytest.raises(DataError) as info:
+        load(ws, bad)
+    assert len(info.value.errors) == 70
+    assert "and 20 more errors" in str(info.value)
+
+
+def test_missing_required_column_names_accepted_headers(ws: Workspace, tmp_path: Path) -> None:
+    bad = write(tmp_path / "nohead.csv", "流水号,营业员工号\nA,007\n")
+    with pytest.raises(DataError) as info:
+        load(ws, bad)
+    msg = str(info.value)
+    assert "at" in msg and "办理时间" in msg and "missing required column" in msg
+
+
+def test_xlsx_with_title_row_and_header_row(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "t.xlsx"
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.append(["2026年10月 业务办理明细"])
+    sheet.append(["流水号", "营业员工号", "营业厅编码", "办理时间", "金额", "日期"])
+    import datetime as dt
+    sheet.append(["X1", "007", "0101", dt.datetime(2026, 10, 5, 8, 0), 12.5,
+                  dt.datetime(2026, 10, 5)])
+    sheet.append(["X2", "0070", "0101", "2026-10-06 09:00", 3, None])
+    wb.save(path)
+    with pytest.raises(DataError):  # without header_row the title row is taken as the header
+        load(ws, path)
+    load(ws, path, header_row=2)
+    got = rows(ws, "SELECT txn_id, person_id, CAST(\"at\" AS VARCHAR), amount, CAST(day AS VARCHAR) "
+                   "FROM fact_transactions ORDER BY 1")
+    assert got[0][:3] == ("X1", "007", "2026-10-05 08:00:00")
+    assert str(got[0][3]) == "12.5000" and got[0][4] == "2026-10-05"
+    assert got[1][1] == "0070"
+
+
+def test_xlsx_errors_report_spreadsheet_rows(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "bad.xlsx"
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.append(["标题"])
+    sheet.append(["流水号", "营业员工号", "营业厅编码", "办理时间"])
+    sheet.append(["X1", "007", "0101", "not a time"])
+    wb.save(path)
+    with pytest.raises(DataError) as info:
+        load(ws, path, header_row=2)
+    (err,) = info.value.errors
+    assert (err.row, err.column, err.value) == (3, "办理时间", "not a time")
+
+
+def test_parquet(ws: Workspace, tmp_path: Path) -> None:
+    import datetime as dt
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({
+        "txn_id": ["P1", "P2"], "person_id": ["007", "0070"], "unit_id": ["0101", "0101"],
+        "at": pa.array([dt.datetime(2026, 10, 1, 8), dt.datetime(2026, 10, 2, 9)]),
+        "n": pa.array([1, 2], pa.int64()),
+    }), path)
+    load(ws, path)
+    assert rows(ws, "SELECT sum(n), count(*) FROM fact_transactions") == [(3, 2)]
+
+
+def test_replace_period(ws: Workspace, tmp_path: Path) -> None:
+    load(ws, write(tmp_path / "a.csv", "txn_id,person_id,unit_id,at\n"
+                   "S1,007,0101,2026-09-30 23:59\nO1,007,0101,2026-10-01\nO2,007,0101,2026-10-31\n"))
+    # re-delivered October: O1 is back, O2 gone, O3 new; September untouched
+    again = write(tmp_path / "b.csv", "txn_id,person_id,unit_id,at\nO1,007,0101,2026-10-01\n"
+                  "O3,007,0101,2026-10-15\n")
+    with pytest.raises(DataError):  # without --replace, O1 is a duplicate of a stored key
+        load(ws, again)
+    report = load(ws, again, replace=Period.parse("2026-10"))
+    assert report.deleted == 2  # type: ignore[attr-defined]
+    assert rows(ws, "SELECT txn_id FROM fact_transactions ORDER BY 1") == [
+        ("O1",), ("O3",), ("S1",)]
+    outside = write(tmp_path / "c.csv", "txn_id,person_id,unit_id,at\nN1,007,0101,2026-11-01\n")
+    with pytest.raises(DataError) as info:
+        load(ws, outside, replace=Period.parse("2026-10"))
+    assert "outside the replaced period" in str(info.value)
+
+
+def test_gbk_csv(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("流水号,营业员工号,营业厅编码,办理时间,业务类型\nK1,007,0101,2026-10-01,开户\n"
+                     .encode("gb18030"))
+    load(ws, path)
+    assert rows(ws, "SELECT biz_type FROM fact_transactions") == [("开户",)]
+
+
+def test_unsupported_and_missing_files(ws: Workspace, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unsupported"):
+        load(ws, write(tmp_path / "x.txt", "a"))
+    with pytest.raises(InputError, match="not found"):
+        load(ws, tmp_path / "nope.csv")
