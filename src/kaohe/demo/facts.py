@@ -85,7 +85,7 @@ def _sorted_by_time(
 def transactions(
     rng: np.random.Generator, org: Org, cal: Calendar, d: Duty, scale: float
 ) -> tuple[list[pa.Table], float]:
-    """One table per month, and the monthly volume a good full-time clerk reaches.
+    """One table per month, and the monthly volume of a typical full-time clerk (the target).
 
     The rates are normalised so the whole org does ~2M transactions per three months at scale 1.
     """
@@ -114,7 +114,7 @@ def transactions(
     fen = _amounts(rng, biz)
     splitter = person == np.flatnonzero(org.person_ids == org.anomalies["high_volume_person"])[0]
     # The anomaly splits customers' payments into many small ones to inflate the count.
-    small = splitter & (biz == 0)
+    small = splitter & (biz == BIZ_TYPES.index("缴费"))
     fen[small] = rng.choice([1000, 2000, 3000], size=int(small.sum()))
     txn_id = col.day_codes(cal)[day] * 10_000_000 + col.serials_within_day(day)
 

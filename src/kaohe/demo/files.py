@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pyarrow as pa

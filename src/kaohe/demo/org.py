@@ -166,6 +166,17 @@ class _Assignment:
     end: np.datetime64 | None
 
 
+@dataclass(frozen=True)
+class _Events:
+    """Who plays which part in the demo's story, by person or unit index."""
+
+    weak: list[int]  # steady last places
+    high_volume: int  # abnormally many transactions
+    renovated: int  # hall closed for a month
+    joiner_units: np.ndarray  # where each newcomer starts
+    joiner_start: np.ndarray  # datetime64[D], sorted
+
+
 def build_org(rng: np.random.Generator, cal: Calendar, scale: float) -> Org:
     units = _build_units(rng, scale)
     udf = pd.DataFrame(units.rows)
@@ -174,6 +185,69 @@ def build_org(rng: np.random.Generator, cal: Calendar, scale: float) -> Org:
     county_of = np.asarray(units.county_of)
     outlets = np.flatnonzero(np.isin(kind, OUTLET_KINDS))
 
+    unit0, pos0, hired0, assignments = _initial_staff(rng, cal, kind, size, county_of, outlets)
+    n0 = len(unit0)
+
+    anomalies: dict[str, str] = {}
+    events = _history_events(rng, cal, unit0, pos0, kind, size, outlets, county_of, assignments)
+    n_join = len(events.joiner_units)
+    n = n0 + n_join
+    for k in range(n_join):
+        start = events.joiner_start[k]
+        assignments.append(_Assignment(n0 + k, int(events.joiner_units[k]), CLERK, start, None))
+    hired = np.concatenate([hired0, events.joiner_start])
+    unit_first = np.concatenate([unit0, events.joiner_units.astype(int)])
+    pos_first = np.concatenate([pos0, np.full(n_join, CLERK)])
+
+    people = _people_table(rng, n, hired, unit_first, pos_first, kind)
+    traits = _traits(rng, n, people, kind[unit_first])
+    traits["skill"][n0:] *= 0.75  # newcomers are still learning the counter
+    # Deliberate characters: two weak clerks (steady last places → elimination after three
+    # months) and one clerk with an abnormally high volume of tiny payments (splitting bills).
+    for idx in events.weak:
+        traits["skill"][idx] = 0.22
+        traits["dev_share"][idx] = 0.05
+        traits["quiz_mean"][idx] = 58.0
+        traits["said_prob"][idx] = 0.35
+        traits["speed"][idx] = 3.0
+        traits["courtesy"][idx] = 3.0
+    hv = events.high_volume
+    traits["skill"][hv] = 3.4
+    traits["dev_share"][hv] = 0.03
+    anomalies["high_volume_person"] = str(people["id"].iat[hv])
+    anomalies["weak_clerks"] = ",".join(str(people["id"].iat[i]) for i in events.weak)
+
+    unit_of, pos_of = _paint(cal, n, assignments)
+    unit_open = np.ones((len(udf), cal.n_days), dtype=bool)
+    closed = events.renovated
+    month = len(cal.months) // 2
+    lo, hi = cal.month_bounds[month], cal.month_bounds[month + 1]
+    unit_open[closed, lo:hi] = False
+    anomalies["renovated_unit"] = str(udf["id"].iat[closed])
+    anomalies["renovation_month"] = cal.months[month]
+
+    adf = pd.DataFrame(
+        {
+            "person_id": [people["id"].iat[a.person] for a in assignments],
+            "unit_id": [udf["id"].iat[a.unit] for a in assignments],
+            "position": [POSITIONS[a.pos] for a in assignments],
+            "start": [str(a.start) for a in assignments],
+            "end": ["" if a.end is None else str(a.end) for a in assignments],
+        }
+    ).sort_values(["person_id", "start"], kind="stable", ignore_index=True)
+    return Org(udf, people, adf, unit_of, pos_of, unit_open, traits, anomalies)
+
+
+def _initial_staff(
+    rng: np.random.Generator,
+    cal: Calendar,
+    kind: np.ndarray,
+    size: np.ndarray,
+    county_of: np.ndarray,
+    outlets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[_Assignment]]:
+    """Everyone employed when the window opens: unit, position and hire day per person (in hire
+    order, so employee numbers follow seniority) and their assignments up to then."""
     # Initial staff, slot by slot (a few hundred slots: a plain loop is clearer than tricks).
     p_unit: list[int] = []
     p_pos: list[int] = []
@@ -214,54 +288,7 @@ def build_org(rng: np.random.Generator, cal: Calendar, scale: float) -> Org:
                 first_start[i] = switch
         assignments.append(_Assignment(i, int(u), int(pos0[i]), first_start[i], None))
 
-    anomalies: dict[str, str] = {}
-    events = _history_events(rng, cal, unit0, pos0, kind, size, outlets, county_of, assignments)
-    joiner_units, joiner_start = events.pop("joiners")
-    n_join = len(joiner_units)
-    n = n0 + n_join
-    for k in range(n_join):
-        assignments.append(_Assignment(n0 + k, int(joiner_units[k]), CLERK, joiner_start[k], None))
-    hired = np.concatenate([hired0, np.asarray(joiner_start, dtype="datetime64[D]")])
-    unit_first = np.concatenate([unit0, np.asarray(joiner_units, dtype=int)])
-    pos_first = np.concatenate([pos0, np.full(n_join, CLERK)])
-
-    people = _people_table(rng, n, hired, unit_first, pos_first, kind)
-    traits = _traits(rng, n, people, kind[unit_first])
-    traits["skill"][n0:] *= 0.75  # newcomers are still learning the counter
-    # Deliberate characters: two weak clerks (steady last places → elimination after three
-    # months) and one clerk with an abnormally high volume of tiny payments (splitting bills).
-    for idx in events["weak"]:
-        traits["skill"][idx] = 0.22
-        traits["dev_share"][idx] = 0.05
-        traits["quiz_mean"][idx] = 58.0
-        traits["said_prob"][idx] = 0.35
-        traits["speed"][idx] = 3.0
-        traits["courtesy"][idx] = 3.0
-    hv = int(events["high_volume"][0])
-    traits["skill"][hv] = 3.4
-    traits["dev_share"][hv] = 0.03
-    anomalies["high_volume_person"] = str(people["id"].iat[hv])
-    anomalies["weak_clerks"] = ",".join(str(people["id"].iat[int(i)]) for i in events["weak"])
-
-    unit_of, pos_of = _paint(cal, n, assignments)
-    unit_open = np.ones((len(udf), cal.n_days), dtype=bool)
-    closed = int(events["renovated"][0])
-    month = len(cal.months) // 2
-    lo, hi = cal.month_bounds[month], cal.month_bounds[month + 1]
-    unit_open[closed, lo:hi] = False
-    anomalies["renovated_unit"] = str(udf["id"].iat[closed])
-    anomalies["renovation_month"] = cal.months[month]
-
-    adf = pd.DataFrame(
-        {
-            "person_id": [people["id"].iat[a.person] for a in assignments],
-            "unit_id": [udf["id"].iat[a.unit] for a in assignments],
-            "position": [POSITIONS[a.pos] for a in assignments],
-            "start": [str(a.start) for a in assignments],
-            "end": ["" if a.end is None else str(a.end) for a in assignments],
-        }
-    ).sort_values(["person_id", "start"], kind="stable", ignore_index=True)
-    return Org(udf, people, adf, unit_of, pos_of, unit_open, traits, anomalies)
+    return unit0, pos0, hired0, assignments
 
 
 def _county_outlets(
@@ -284,7 +311,7 @@ def _history_events(
     outlets: np.ndarray,
     county_of: np.ndarray,
     assignments: list[_Assignment],
-) -> dict[str, np.ndarray]:
+) -> _Events:
     """Moves, promotions, departures, secondments and joiners inside the assessed months.
 
     Edits the open assignments in ``assignments`` in place; returns who got which role so the
@@ -354,12 +381,7 @@ def _history_events(
     sizes = np.array([{"大": 4.0, "中": 2.0, "小": 1.0}[size[u]] for u in outlets])
     joiner_units = rng.choice(outlets, size=n_join, p=sizes / sizes.sum())
     joiner_start = np.sort(cal.days[rng.integers(5, D - 5, n_join)])
-    return {
-        "weak": np.asarray(weak),
-        "high_volume": np.asarray(high),
-        "renovated": np.asarray([renovated]),
-        "joiners": (joiner_units, joiner_start),  # type: ignore[dict-item]
-    }
+    return _Events(weak, high[0], renovated, joiner_units, joiner_start)
 
 
 def _people_table(

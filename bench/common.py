@@ -1,0 +1,84 @@
+"""Shared bits: the benchmark's period, folders, and peak-memory measurement."""
+
+from __future__ import annotations
+
+import json
+import resource
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository
+OUT = ROOT / "bench" / "out"
+SCHEME = "bench"
+PERIOD = "2026-03"
+PERIOD_START = "2026-03-01 00:00:00"
+PERIOD_END = "2026-04-01 00:00:00"
+LAST_DAY = "2026-03-31"
+MANIFEST = "bench.json"
+MIB = 1024 * 1024
+
+
+def tree_rss() -> int:
+    """Resident bytes of this process and all its descendants (a Spark JVM included)."""
+    me = psutil.Process()
+    total = me.memory_info().rss
+    for child in me.children(recursive=True):
+        try:
+            total += child.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def self_maxrss() -> int:
+    """The kernel's high-water mark of this process's resident set, in bytes (Linux: KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class PeakRSS:
+    """Peak resident memory while the block runs: the kernel's exact high-water mark of this
+    process, and a 20 ms sampling of the process tree for child processes (Spark's JVM)."""
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.interval = interval
+        self.sampled = 0
+        self.baseline = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sampled = max(self.sampled, tree_rss())
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakRSS:
+        self.baseline = tree_rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sampled = max(self.sampled, tree_rss())
+
+    @property
+    def peak(self) -> int:
+        return max(self.sampled, self_maxrss())
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
