@@ -176,7 +176,8 @@ def _batch(rng: np.random.Generator, org: dict[str, Any], lo: int, hi: int, tota
                               side="right")
     channel = np.minimum(channel, len(ch_shares) - 1)
     mean_amount = np.array([b.amount for b in ind.BIZ])[biz]
-    cents = np.rint(mean_amount * rng.lognormal(0.0, ind.AMOUNT_SIGMA, n) * 100).astype(np.int64)
+    amount = mean_amount * rng.lognormal(0.0, ind.AMOUNT_SIGMA, n)
+    cents = np.rint(amount * 100).astype(np.int64)
     valid = rng.random(n) >= 0.005  # a few amounts left blank
     seconds = np.array([b.seconds for b in ind.BIZ])[biz]
     duration = np.maximum(10, seconds * rng.lognormal(0.0, DURATION_SIGMA, n)).astype(np.int64)
@@ -297,6 +298,7 @@ def import_facts(ws_dir: Path, say: Any = print) -> dict[str, Any]:
     with PeakRSS() as mem:
         t0 = time.perf_counter()
         ws = Workspace.open(ws_dir)
+        assert ws.org.people  # load the org once, as kaohe import does
         org_s = time.perf_counter() - t0
         source = ws.sources["transactions"]
         for name in manifest["generated"]["files"]:
