@@ -46,8 +46,7 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
         try:
             tree = parse_formula(ind.value, scheme.code, ind.code)
             if ind.source is None:
-                check_scalar_formula(tree, [c for c in codes if c != ind.code], scheme.code,
-                                     ind.code)
+                check_scalar_formula(tree, codes, scheme.code, ind.code)
                 derived_trees[ind.code] = tree
                 continue
             src = sources.get(ind.source)
@@ -73,11 +72,10 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
         except InputError as exc:
             problems.append(exc)
     levels: list[tuple[str, ...]] = []
-    if not problems:
-        try:
-            levels = _levels(scheme.code, derived_trees)
-        except SchemeError as exc:
-            problems.append(exc)
+    try:
+        levels = _levels(scheme.code, derived_trees)
+    except SchemeError as exc:
+        problems.append(exc)
     base = None
     numeric_attrs: list[str] = []
     if scheme.payout is not None and scheme.payout.base is not None:

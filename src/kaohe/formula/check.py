@@ -10,6 +10,8 @@ only of the indicator's own source, no aggregate inside another, ``*`` only in `
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import Any
+from datetime import date, datetime
 
 import sqlglot
 from sqlglot import exp
@@ -21,6 +23,7 @@ from kaohe.errors import FormulaError
 MAX_LENGTH = 4000
 MAX_TOKENS = 800
 MAX_DEPTH = 40  # parenthesis nesting; the parser recurses, so this bounds its stack
+MAX_TREE_DEPTH = 120
 MAX_NUMBER_DIGITS = 18
 MAX_NUMBER = 1e15
 MAX_STRING = 200
@@ -45,7 +48,24 @@ ALLOWED: frozenset[type[exp.Expression]] = frozenset(
     AGGREGATES + SCALAR_FUNCTIONS + OPERATORS + LEAVES + PLACED
 )
 DATE_UNITS = ("day", "hour", "minute")
-_LITERAL_TYPES = (exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP)
+_LITERAL_TYPES = (exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP,
+                  exp.DataType.Type.TIMESTAMPNTZ)
+# the arguments each node may carry; anything else (max(x, n), count(a, b), * exclude …)
+# is refused, because the engines disagree on it or fail at run time
+_ARGS: dict[type[exp.Expression], frozenset[str]] = {
+    exp.Count: frozenset({"this", "big_int"}),
+    exp.Sum: frozenset({"this"}), exp.Avg: frozenset({"this"}),
+    exp.Min: frozenset({"this"}), exp.Max: frozenset({"this"}),
+    exp.Star: frozenset(), exp.Filter: frozenset({"this", "expression"}),
+    exp.Where: frozenset({"this"}), exp.Abs: frozenset({"this"}),
+    exp.Round: frozenset({"this", "decimals"}),
+    exp.Nullif: frozenset({"this", "expression"}),
+    exp.DateDiff: frozenset({"this", "expression", "unit", "date_part_boundary"}),
+    exp.In: frozenset({"this", "expressions"}),
+    exp.Between: frozenset({"this", "low", "high"}),
+    exp.Is: frozenset({"this", "expression"}),
+    exp.Distinct: frozenset({"expressions"}),
+}
 
 _KINDS = {
     exp.Anonymous: "未知函数 unknown function",
@@ -77,6 +97,8 @@ def parse_formula(text: str, scheme: str, code: str) -> exp.Expression:
         raise _fail(scheme, code, f"公式过长 more than {MAX_TOKENS} tokens", text[:40])
     depth = 0
     for tok in tokens:
+        if tok.comments:  # user text must never reach the engine's SQL, not even as a comment
+            raise _fail(scheme, code, "不允许注释 comments are not allowed", tok.comments[0])
         if tok.token_type == TokenType.SEMICOLON:
             raise _fail(scheme, code, "只允许一个表达式 a second statement is not allowed", ";")
         if tok.token_type == TokenType.L_PAREN:
@@ -97,15 +119,54 @@ def parse_formula(text: str, scheme: str, code: str) -> exp.Expression:
         elif tok.token_type == TokenType.STRING and len(tok.text) > MAX_STRING:
             raise _fail(scheme, code, f"字符串过长 string literal longer than {MAX_STRING}",
                         tok.text[:40])
+    _check_date_diff_arity(tokens, scheme, code)
     try:
         trees = sqlglot.parse(text, read="duckdb")
     except (ParseError, TokenError, RecursionError) as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise _fail(scheme, code, "语法错误 syntax error", msg) from exc
+        where = ""
+        errors = getattr(exc, "errors", None) or []
+        if errors:
+            where = str(errors[0].get("highlight") or "")
+            col = errors[0].get("col")
+            if isinstance(col, int) and col > 0:
+                # a little context before the token the parser stopped at
+                start = max(0, col - len(where) - 12)
+                where = text[start:col + 20] or where
+        raise _fail(scheme, code, "语法错误 syntax error", where or text[:60]) from exc
     trees = [t for t in trees if t is not None]
     if len(trees) != 1:
         raise _fail(scheme, code, "应为一个表达式 expected exactly one expression", text)
-    return trees[0]
+    tree = trees[0]
+    # the parser can nest deeper than the brackets show (- - - … x); rendering recurses, so
+    # bound the tree's depth here, without recursing
+    stack = [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        if d > MAX_TREE_DEPTH:
+            raise _fail(scheme, code, f"嵌套过深 nesting deeper than {MAX_TREE_DEPTH}", text[:40])
+        stack.extend((child, d + 1) for child in node.iter_expressions())
+    return tree
+
+
+def _check_date_diff_arity(tokens: list[Any], scheme: str, code: str) -> None:
+    """date_diff takes exactly three arguments; the parser would silently drop a fourth."""
+    for i, tok in enumerate(tokens):
+        if tok.text.lower() not in ("date_diff", "datediff") or i + 1 >= len(tokens) \
+                or tokens[i + 1].token_type != TokenType.L_PAREN:
+            continue
+        depth, commas = 0, 0
+        for t in tokens[i + 1:]:
+            if t.token_type == TokenType.L_PAREN:
+                depth += 1
+            elif t.token_type == TokenType.R_PAREN:
+                depth -= 1
+                if depth == 0:
+                    break
+            elif t.token_type == TokenType.COMMA and depth == 1:
+                commas += 1
+        if commas != 2:
+            raise _fail(scheme, code, "date_diff 需要三个参数 date_diff(unit, a, b) takes three "
+                        "arguments", "date_diff(…)")
 
 
 def _check_node(node: exp.Expression, scheme: str, code: str) -> None:
@@ -115,6 +176,14 @@ def _check_node(node: exp.Expression, scheme: str, code: str) -> None:
         if isinstance(node, exp.Func) and kind not in _KINDS:
             label = f"不允许的函数 function not allowed ({node.sql_name().lower()})"
         raise _fail(scheme, code, label, node)
+    allowed_args = _ARGS.get(kind)
+    if allowed_args is not None:
+        extra = [k for k, v in node.args.items() if v not in (None, False, [], "")
+                 and k not in allowed_args]
+        if extra or (kind in AGGREGATES and node.args.get("this") is None):
+            raise _fail(scheme, code, "参数不符合要求 wrong arguments", node)
+        if kind is exp.In and not node.expressions:
+            raise _fail(scheme, code, "in 列表不能为空 in () needs values", node)
     parent = node.parent
     if kind is exp.Column:
         if any(node.args.get(k) for k in ("table", "db", "catalog")):
@@ -146,6 +215,13 @@ def _check_node(node: exp.Expression, scheme: str, code: str) -> None:
                 or to is None or to.this not in _LITERAL_TYPES):
             raise _fail(scheme, code, "只允许日期字面量 only date '…' / timestamp '…' literals",
                         node)
+        try:  # checked here: engines differ on bad or special dates ('infinity')
+            if to.this == exp.DataType.Type.DATE:
+                date.fromisoformat(node.this.this)
+            else:
+                datetime.fromisoformat(node.this.this)
+        except ValueError as exc:
+            raise _fail(scheme, code, "无效日期 invalid date literal", node) from exc
     elif kind is exp.DataType:
         if type(parent) is not exp.Cast:
             raise _fail(scheme, code, "不允许类型转换 type casts are not allowed", node)
@@ -201,10 +277,7 @@ def check_aggregate_formula(tree: exp.Expression, columns: Mapping[str, str], sc
             if agg is None:
                 raise _fail(scheme, code, "列必须在聚合函数内 a column must be inside an "
                             "aggregate such as sum(...) or count(...)", name)
-            if type(agg) in (exp.Sum, exp.Avg) and agg.this is node and \
-                    columns[name] not in ("integer", "decimal", "boolean"):
-                raise _fail(scheme, code, f"{type(agg).__name__.lower()} 需要数值列 needs a "
-                            f"numeric column ({name} is {columns[name]})", agg)
+    check_kind(tree, {c: _COLUMN_KINDS[t] for c, t in columns.items()}, scheme, code)
 
 
 def check_scalar_formula(tree: exp.Expression, names: Collection[str], scheme: str,
@@ -217,3 +290,107 @@ def check_scalar_formula(tree: exp.Expression, names: Collection[str], scheme: s
                         "(it has no source)", node)
         if kind is exp.Column and node.name not in names:
             raise _fail(scheme, code, f"未知名称 unknown name; allowed: {what}", node.name)
+    check_kind(tree, {n: NUM for n in names}, scheme, code)
+
+
+# ---- kinds: a light type check so that a formula fails here, not at run time --------------
+NUM, STR, DATE, BOOL, ANY = "number", "text", "date", "boolean", "any"
+_COLUMN_KINDS = {"integer": NUM, "decimal": NUM, "boolean": BOOL, "string": STR,
+                 "date": DATE, "datetime": DATE}
+
+
+def _join(kinds: list[str], node: exp.Expression, scheme: str, code: str) -> str:
+    known = {k for k in kinds if k != ANY}
+    if known <= {NUM, BOOL} and known:
+        return NUM if NUM in known else BOOL
+    if len(known) > 1:
+        raise _fail(scheme, code, "类型不一致 mixes " + "/".join(sorted(known)), node)
+    return known.pop() if known else ANY
+
+
+def _numeric(kind: str, node: exp.Expression, scheme: str, code: str) -> None:
+    if kind not in (NUM, BOOL, ANY):
+        raise _fail(scheme, code, f"需要数值 expected a number, got {kind}", node)
+
+
+def kind_of(node: exp.Expression, names: Mapping[str, str], scheme: str, code: str) -> str:
+    """The kind of a checked node; ``names`` maps column names to kinds (NUM, STR, …)."""
+    t = type(node)
+
+    def k(n: exp.Expression | None) -> str:
+        return ANY if n is None else kind_of(n, names, scheme, code)
+
+    if t is exp.Literal:
+        return STR if node.is_string else NUM
+    if t is exp.Boolean:
+        return BOOL
+    if t is exp.Null:
+        return ANY
+    if t is exp.Cast:
+        return DATE
+    if t is exp.Column:
+        return names.get(node.name, ANY)
+    if t is exp.Paren:
+        return k(node.this)
+    if t in (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod):
+        for side in (node.this, node.expression):
+            _numeric(k(side), side, scheme, code)
+        return NUM
+    if t in (exp.Min, exp.Max):  # min/max of dates may feed date_diff
+        return k(node.this)
+    if t in (exp.Neg, exp.Abs, exp.Round, exp.Sum, exp.Avg):
+        _numeric(k(node.this), node, scheme, code)
+        return NUM
+    if t is exp.Count:
+        return NUM
+    if t is exp.Filter:
+        k(node.expression.this)
+        return k(node.this)
+    if t is exp.DateDiff:
+        for side in (node.this, node.expression):
+            if k(side) not in (DATE, STR, ANY):
+                raise _fail(scheme, code, "date_diff 需要日期 needs dates or datetimes", side)
+        return NUM
+    if t in (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE):
+        a, b = k(node.this), k(node.expression)
+        if {a, b} - {ANY} and not ({a, b} <= {DATE, STR, ANY}):
+            _join([a, b], node, scheme, code)
+        return BOOL
+    if t in (exp.And, exp.Or):
+        k(node.this)
+        k(node.expression)
+        return BOOL
+    if t is exp.Not:
+        k(node.this)
+        return BOOL
+    if t is exp.Is:
+        k(node.this)
+        return BOOL
+    if t in (exp.In, exp.Between):
+        parts = [node.this, *node.expressions] if t is exp.In else [
+            node.this, node.args["low"], node.args["high"]]
+        kinds = [k(p) for p in parts]
+        if not set(kinds) <= {DATE, STR, ANY}:
+            _join(kinds, node, scheme, code)
+        return BOOL
+    if t in (exp.Coalesce, exp.Least, exp.Greatest):
+        return _join([k(node.this), *[k(e) for e in node.expressions]], node, scheme, code)
+    if t is exp.Nullif:
+        return _join([k(node.this), k(node.expression)], node, scheme, code)
+    if t is exp.Case:
+        if node.this is not None:
+            k(node.this)
+        results = []
+        for branch in node.args.get("ifs") or []:
+            k(branch.this)
+            results.append(k(branch.args.get("true")))
+        results.append(k(node.args.get("default")))
+        return _join(results, node, scheme, code)
+    return ANY
+
+
+def check_kind(tree: exp.Expression, names: Mapping[str, str], scheme: str, code: str) -> None:
+    """The whole value must be a number (or a boolean, counted as 1/0)."""
+    kind = kind_of(tree, names, scheme, code)
+    if kind not in (NUM, BOOL, ANY):
+        raise _fail(scheme, code, f"指标值应为数值 the value must be a number, got {kind}", tree)

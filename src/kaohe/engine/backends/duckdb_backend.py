@@ -1,11 +1,14 @@
-"""DuckDB: an in-memory connection, hardened before any formula runs.
+"""DuckDB: a read-only connection to the store, hardened before any formula runs.
 
-The store is attached read-only, the small inputs registered from Arrow; then external access
-is switched off and the configuration locked, so that no SQL on this connection can read a
-file, load an extension or undo the lock — a second wall behind the formula allow-list.
+The whole database instance is opened read-only with external access off from the start, the
+small inputs are registered from Arrow, then the configuration is locked: no SQL on this
+connection can read another file, load an extension, write (even to a database it attaches)
+or undo the lock — a second wall behind the formula allow-list.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -34,11 +37,22 @@ def render(plan: Plan) -> str:
     return plan.query.transform(_date_diff).sql(dialect=DIALECT)
 
 
-def fact_relation(table: str, in_store: bool) -> exp.Table:
-    if in_store:
-        return exp.Table(this=exp.to_identifier(table, quoted=True),
-                         db=exp.to_identifier("main"), catalog=exp.to_identifier("store"))
+def fact_relation(table: str) -> exp.Table:
     return exp.Table(this=exp.to_identifier(table, quoted=True))
+
+
+def hardened_connection(store: Path | None) -> duckdb.DuckDBPyConnection:
+    """The connection formulas run on: read-only, no external access (lock it once the
+    inputs are registered, with ``lock``)."""
+    # an empty temp_directory also takes the spill folder off the allowed paths
+    config = {"enable_external_access": False, "temp_directory": ""}
+    if store is not None:
+        return duckdb.connect(str(store), read_only=True, config=config)
+    return duckdb.connect(":memory:", config=config)
+
+
+def lock(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("SET lock_configuration = true")
 
 
 def execute(cs: CompiledScheme, period: Period, inputs: RunInputs,
@@ -47,24 +61,21 @@ def execute(cs: CompiledScheme, period: Period, inputs: RunInputs,
     memory: dict[str, pa.Table] = {}
     for name, fi in inputs.facts.items():
         if fi.store_table is not None:
-            facts[name] = fact_relation(fi.store_table, True)
+            facts[name] = fact_relation(fi.store_table)
         else:
             assert fi.rows is not None
-            facts[name] = fact_relation(fi.source.table, False)
-            memory[fi.source.table] = fi.rows
+            facts[name] = fact_relation("mem_" + fi.source.table)
+            memory["mem_" + fi.source.table] = fi.rows
     plan = build_plan(cs, period, facts)
     sql = render(plan)
-    con = duckdb.connect(":memory:")
+    in_store = any(fi.store_table for fi in inputs.facts.values())
+    con = hardened_connection(inputs.store_path if in_store else None)
     try:
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        if any(fi.store_table for fi in inputs.facts.values()):
-            path = str(inputs.store_path).replace("'", "''")
-            con.execute(f"ATTACH '{path}' AS store (READ_ONLY)")
         for name, table in {**inputs.small, **memory}.items():
             con.register(name, table)
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
+        lock(con)
         try:
             result = con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:

@@ -1,0 +1,326 @@
+"""The benchmark: kaohe's full run beside (a) one hand-written SQL query and (b) a pandas script,
+on the same data and period, each in its own process (clean peak memory).
+
+    python -m bench.run [--facts 5000000] [--outlets 20000] [--staff 100000] [--indicators 60]
+                        [--engines duckdb[,spark]] [--repeat N] [--profile]
+    make bench BENCH_ARGS="--facts 50000000"
+
+The workspace is generated under bench/out/ws-<facts> (reused when its parameters match) and its
+facts imported with kaohe's importer (timed, reported, not compared). Then each contender runs;
+the engine's stored values are checked against (a)'s, all clerks and all indicators, within
+1e-9; pandas' too. A table is printed, and the results as markdown (also saved under bench/out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from bench import generate
+from bench.common import MANIFEST, MIB, OUT, ROOT, dir_bytes, read_json
+
+TOLERANCE = 1e-9
+Result = dict[str, Any]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    paths = [str(ROOT / "src"), str(ROOT)]
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
+
+
+def _python(args: list[str], say: Console) -> str:
+    """Run ``python -m …`` in a fresh process; its stderr is shown, its stdout returned."""
+    proc = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=_env(), text=True,
+                          stdout=subprocess.PIPE, stderr=sys.stderr)
+    if proc.returncode != 0:
+        say.print(f"[red]failed ({proc.returncode}): python -m {' '.join(args)}[/red]")
+        raise SystemExit(1)
+    return proc.stdout
+
+
+def ensure_workspace(args: argparse.Namespace, say: Console) -> tuple[Path, dict[str, Any]]:
+    ws = args.ws or generate.default_dir(args.facts)
+    params = generate.params_of(args)
+    manifest = read_json(ws / MANIFEST)
+    if args.regenerate or manifest.get("params") != params:
+        say.print(f"generating {ws} …")
+        gen = ["bench.generate", "generate", "--ws", str(ws)]
+        for k, v in params.items():
+            if k in ("period", "key"):
+                continue
+            gen += [f"--{k.replace('_', '-')}", str(v)]
+        if not params["key"]:
+            gen.append("--no-key")
+        _python(gen, say)
+        manifest = read_json(ws / MANIFEST)
+    else:
+        say.print(f"reusing {ws} (same parameters)")
+    if "imported" not in manifest:
+        say.print("importing the facts with kaohe's importer …")
+        _python(["bench.generate", "import", "--ws", str(ws)], say)
+        manifest = read_json(ws / MANIFEST)
+    return ws, manifest
+
+
+def warm(ws: Path) -> None:
+    """Read the store and the Parquet files once, so that no contender pays the first read."""
+    for p in [ws / "store.duckdb", *sorted((ws / "facts").glob("*.parquet"))]:
+        with p.open("rb") as fh:
+            while fh.read(64 * MIB):
+                pass
+
+
+def run_contender(ws: Path, kind: str, tag: str, say: Console, engine: str = "duckdb",
+                  profile: bool = False) -> Result:
+    out = OUT / f"result-{tag}.json"
+    values = OUT / f"values-{tag}.parquet"
+    cmd = ["bench.contender", kind, "--ws", str(ws), "--out", str(out), "--values", str(values),
+           "--engine", engine]
+    if profile:
+        cmd.append("--profile")
+    say.print(f"running {tag} …")
+    t = time.perf_counter()
+    _python(cmd, say)
+    res = json.loads(out.read_text(encoding="utf-8"))
+    res["process_seconds"] = time.perf_counter() - t
+    res["values_path"] = str(values)
+    return res
+
+
+# --- checking the values ---------------------------------------------------------------------
+
+def stored_values(ws: Path, run_id: str) -> pd.DataFrame:
+    con = duckdb.connect(str(ws / "store.duckdb"), read_only=True)
+    try:
+        long = con.execute("SELECT entity_id AS id, code, value FROM run_indicators "
+                           "WHERE run_id = ?", [run_id]).df()
+    finally:
+        con.close()
+    return long.pivot(index="id", columns="code", values="value")
+
+
+def compare(ref: pd.DataFrame, other: pd.DataFrame, tol: float) -> Result:
+    """Every entity and indicator: both missing, or equal within ``tol`` (relative to
+    max(1, |a|, |b|))."""
+    out: Result = {"entities_ref": len(ref), "entities": len(other), "compared": 0,
+                   "mismatches": 0, "max_diff": 0.0, "worst": None}
+    ids_equal = set(ref.index) == set(other.index)
+    out["same_entities"] = ids_equal
+    missing_cols = [c for c in ref.columns if c not in other.columns]
+    out["missing_indicators"] = missing_cols
+    if not ids_equal or missing_cols:
+        out["ok"] = False
+        return out
+    other = other.loc[ref.index]
+    for code in ref.columns:
+        a = ref[code].to_numpy(dtype="float64")
+        b = other[code].to_numpy(dtype="float64")
+        na, nb = np.isnan(a), np.isnan(b)
+        both = ~na & ~nb
+        diff = np.zeros_like(a)
+        scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+        diff[both] = np.abs(a[both] - b[both]) / scale[both]
+        bad = (na != nb) | (diff > tol)
+        out["compared"] += len(a)
+        out["mismatches"] += int(bad.sum())
+        if diff.max(initial=0.0) > out["max_diff"]:
+            out["max_diff"] = float(diff.max())
+        if bad.any() and out["worst"] is None:
+            i = int(np.flatnonzero(bad)[0])
+            out["worst"] = {"code": code, "id": str(ref.index[i]), "ref": float(a[i]),
+                            "other": float(b[i])}
+    out["ok"] = out["mismatches"] == 0
+    return out
+
+
+def _read_values(path: str) -> pd.DataFrame:
+    return pd.read_parquet(path).set_index("id")
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+def _mib(n: float) -> str:
+    return f"{n / MIB:,.0f}"
+
+
+def _gib(n: float) -> str:
+    return f"{n / 1024 ** 3:.2f} GiB"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = psutil.virtual_memory().total
+    return (f"{psutil.cpu_count()} cores ({cpu}), {mem / 1024 ** 3:.0f} GiB RAM, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+            f"DuckDB {duckdb.__version__}, pandas {pd.__version__}")
+
+
+def rows_of(results: dict[str, list[Result]]) -> list[tuple[str, Result, list[float]]]:
+    """One row per contender: its fastest repetition, and all the times."""
+    rows = []
+    for label, reps in results.items():
+        best = min(reps, key=lambda r: r["seconds"])
+        rows.append((label, best, [r["seconds"] for r in reps]))
+    return rows
+
+
+def markdown(args: argparse.Namespace, ws: Path, manifest: dict[str, Any],
+             results: dict[str, list[Result]], checks: dict[str, Result]) -> str:
+    p, g, imp = manifest["params"], manifest["generated"], manifest["imported"]
+    ref = min(results[SQL_LABEL], key=lambda r: r["seconds"])["seconds"]
+    lines = [
+        f"### {p['facts']:,} facts", "",
+        f"- machine: {machine()}",
+        f"- command: `{' '.join(['python -m bench.run', *sys.argv[1:]])}`",
+        f"- data: {p['facts']:,} facts (one month, {PERIOD_TEXT}) over {g['units']:,} units "
+        f"({p['outlets']:,} outlets), {g['people']:,} staff ({g['assignments']:,} assignments); "
+        f"{g['indicators']} indicators; population {results_entities(results):,} clerks",
+        f"- disk: Parquet facts {_gib(g['facts_bytes'])} ({len(g['files'])} files), "
+        f"store after import {_gib(imp['store_bytes'])}, workspace now {_gib(dir_bytes(ws))}",
+        f"- generation {g['seconds']:.0f} s; import (kaohe's importer, every row checked"
+        f"{', txn_id key' if p['key'] else ''}) {imp['seconds']:.1f} s "
+        f"({', '.join(f'{s:.0f}' for s in imp['per_file'])} s per file), "
+        f"peak RSS {_mib(imp['peak_rss'])} MiB",
+        "",
+        "| contender | wall time (s) | × (a) | peak RSS (MiB) | RSS after imports (MiB) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for label, best, times in rows_of(results):
+        all_t = f" ({', '.join(f'{t:.2f}' for t in times)})" if len(times) > 1 else ""
+        lines.append(f"| {label} | {best['seconds']:.2f}{all_t} | {best['seconds'] / ref:.2f} "
+                     f"| {_mib(best['peak_rss'])} | {_mib(best['baseline_rss'])} |")
+    lines.append("")
+    if len(next(iter(results.values()))) > 1:
+        lines += [f"Times are the best of {len(next(iter(results.values())))} runs (all in "
+                  "parentheses).", ""]
+    for label, best, _t in rows_of(results):
+        if "phases" not in best:
+            continue
+        total = best["seconds"]
+        lines += [f"{label}, phases of the fastest run:", "", "| phase | s | % |",
+                  "| --- | ---: | ---: |"]
+        for name, s in best["phases"].items():
+            lines.append(f"| {name} | {s:.2f} | {100 * s / total:.0f} |")
+        lines.append("")
+    lines.append("Checks (every clerk × every indicator, relative to max(1, |v|)):")
+    lines.append("")
+    for label, c in checks.items():
+        verdict = "equal" if c["ok"] else f"**{c['mismatches']} differ** (first: {c['worst']})"
+        lines.append(f"- {label}: {c['compared']:,} values, {verdict}, largest difference "
+                     f"{c['max_diff']:.1e}")
+    lines.append("")
+    for label, best, _t in rows_of(results):
+        prof = best.get("profile")
+        if not prof or "operators" not in prof:
+            continue
+        lines += [f"{label}, EXPLAIN ANALYZE (separate run): {prof['total']:.2f} s, "
+                  f"CPU {prof['cpu']:.2f} s, planner {prof['planner']:.2f} s, "
+                  f"optimizer {prof['optimizer']:.2f} s; top operators:", "",
+                  "| operator | s | rows out |", "| --- | ---: | ---: |"]
+        for name, s, n in prof["operators"][:8]:
+            lines.append(f"| {name} | {s:.2f} | {n:,} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def results_entities(results: dict[str, list[Result]]) -> int:
+    return int(results[SQL_LABEL][0]["entities"])
+
+
+def print_table(results: dict[str, list[Result]], checks: dict[str, Result],
+                console: Console) -> None:
+    ref = min(results[SQL_LABEL], key=lambda r: r["seconds"])["seconds"]
+    t = Table(title="kaohe benchmark")
+    for col in ("contender", "wall time (s)", "× (a)", "peak RSS (MiB)", "values"):
+        t.add_column(col, justify="left" if col in ("contender", "values") else "right")
+    for label, best, _times in rows_of(results):
+        check = checks.get(label)
+        verdict = "reference" if label == SQL_LABEL else (
+            "= (a)" if check and check["ok"] else "DIFFER" if check else "")
+        t.add_row(label, f"{best['seconds']:.2f}", f"{best['seconds'] / ref:.2f}",
+                  _mib(best["peak_rss"]), verdict)
+    console.print(t)
+
+
+SQL_LABEL = "(a) hand-written SQL"
+PANDAS_LABEL = "(b) pandas"
+PERIOD_TEXT = "2026-03"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    generate.add_params(ap)
+    ap.add_argument("--engines", default="duckdb",
+                    help="kaohe engines to run, comma separated: duckdb, spark")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per contender; best is shown")
+    ap.add_argument("--no-pandas", action="store_true", help="skip (b)")
+    ap.add_argument("--profile", action="store_true",
+                    help="also EXPLAIN ANALYZE the engine's query and (a) (separate, untimed)")
+    ap.add_argument("--regenerate", action="store_true", help="generate and import again")
+    ap.add_argument("--ws", type=Path, help="workspace folder (default bench/out/ws-<facts>)")
+    args = ap.parse_args(argv)
+    console = Console(stderr=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    ws, manifest = ensure_workspace(args, console)
+    warm(ws)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    results: dict[str, list[Result]] = {}
+    for _rep in range(args.repeat):
+        results.setdefault(SQL_LABEL, []).append(
+            run_contender(ws, "sql", "sql", console, profile=args.profile))
+        for e in engines:
+            results.setdefault(f"kaohe engine ({e}), full run", []).append(run_contender(
+                ws, "engine", f"engine-{e}", console, engine=e, profile=args.profile))
+        if not args.no_pandas:
+            results.setdefault(PANDAS_LABEL, []).append(
+                run_contender(ws, "pandas", "pandas", console))
+
+    console.print("checking the values …")
+    ref = _read_values(results[SQL_LABEL][-1]["values_path"])
+    checks: dict[str, Result] = {}
+    for label, reps in results.items():
+        if label == SQL_LABEL:
+            continue
+        last = reps[-1]
+        if "run_id" in last:  # the engine: what it stored
+            checks[label] = compare(ref, stored_values(ws, last["run_id"]), TOLERANCE)
+        else:
+            checks[label] = compare(ref, _read_values(last["values_path"]), TOLERANCE)
+    print_table(results, checks, console)
+    md = markdown(args, ws, manifest, results, checks)
+    (OUT / f"results-{manifest['params']['facts']}.md").write_text(md + "\n", encoding="utf-8")
+    (OUT / f"results-{manifest['params']['facts']}.json").write_text(json.dumps(
+        {"manifest": manifest, "results": results, "checks": checks}, ensure_ascii=False,
+        indent=2, default=str), encoding="utf-8")
+    print(md)
+    return 0 if all(c["ok"] for c in checks.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
