@@ -4,7 +4,8 @@
 
 - ``id`` (str), ``name`` (str), ``unit_name`` (str: 所属单位 — the person's unit, or the unit's parent)
 - ``g_<attr>`` (str) for each peer attribute of the scheme (the peer group key); absent when
-  the scheme has no ``peers`` (everyone is one group)
+  the scheme has no ``peers`` (everyone is one group); ``group_name`` (str): the group as people
+  read it (unit ids shown as unit names, several attributes joined by " / ")
 - ``total`` (float, 2 decimals), ``rank`` (int), ``group_size`` (int), ``grade`` (str or None)
 - ``vetoed`` (bool), ``bottom`` (bool: in the bottom n this period), ``eliminate`` (bool)
 - ``payout`` (float yuan to the fen, or None when the scheme has no payout)

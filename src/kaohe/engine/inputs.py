@@ -70,7 +70,7 @@ def pop_table(org: Org, scheme: Scheme, entities: list[Entity],
               numeric_attrs: tuple[str, ...]) -> pa.Table:
     within = scheme.payout.within if scheme.payout else ()
     cols: dict[str, list[object]] = {k: [] for k in ("entity_id", "name", "unit_name", "_unit",
-                                                      "_g", "_w")}
+                                                      "_g", "_w", "group_name")}
     for p in scheme.peers:
         cols[f"g_{p}"] = []
     for a in numeric_attrs:
@@ -87,12 +87,23 @@ def pop_table(org: Org, scheme: Scheme, entities: list[Entity],
         for p, v in zip(scheme.peers, group, strict=True):
             cols[f"g_{p}"].append(v)
         cols["_g"].append(GROUP_SEP.join(v or "" for v in group))
+        cols["group_name"].append(" / ".join(_label(org, p, v) for p, v in
+                                             zip(scheme.peers, group, strict=True)))
         cols["_w"].append(GROUP_SEP.join(attribute(org, e, w) or "" for w in within))
         for a in numeric_attrs:
             cols[f"a_{a}"].append(_number(attribute(org, e, a)))
     fields = {k: pa.array(v, pa.float64() if k.startswith("a_") else pa.string())
               for k, v in cols.items()}
     return pa.table(fields)
+
+
+def _label(org: Org, attr: str, value: str | None) -> str:
+    """A peer group's value as people read it: unit ids become unit names."""
+    if value is None:
+        return ""
+    if attr in ("unit", "parent") or attr.startswith("ancestor:"):
+        return org.unit_name(value) or value
+    return value
 
 
 def tree_table(org: Org) -> pa.Table:

@@ -234,7 +234,7 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
     parts = tuple(cs.part_source)
     out_cols: list[exp.Expression] = [
         exp.alias_(col("entity_id"), "id", quote=True), col("name"), col("unit_name"),
-        *[col(f"g_{p}") for p in s.peers],
+        *[col(f"g_{p}") for p in s.peers], col("group_name"),
         col("total"), col("rank"), col("group_size"), col("grade"), col("vetoed"),
         col("bottom"), col("eliminate"), col("payout"),
     ]

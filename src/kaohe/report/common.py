@@ -108,7 +108,11 @@ def indicator_labels(indicators: Sequence[IndicatorInfo]) -> dict[str, str]:
 
 
 def group_text(row: Row, peers: Sequence[str]) -> str:
-    """The peer group key as one text; several peer attributes are joined with ' / '."""
+    """The peer group as one text: the engine's group_name (unit names rather than ids) when
+    present, else the key's values joined with ' / '."""
+    name = row.get("group_name")
+    if isinstance(name, str) and name:
+        return name
     parts = [row.get(f"g_{p}") for p in peers]
     return " / ".join("" if p is None else str(p) for p in parts)
 
