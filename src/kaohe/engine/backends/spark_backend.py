@@ -30,6 +30,7 @@ PINNED = {
 }
 DEFAULTS = {
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "8",
     "spark.driver.memory": "2g",
     "spark.sql.adaptive.enabled": "true",
