@@ -40,14 +40,23 @@ def self_maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process (all its threads) and its waited-for children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 class PeakRSS:
     """Peak resident memory while the block runs: the kernel's exact high-water mark of this
-    process, and a 20 ms sampling of the process tree for child processes (Spark's JVM)."""
+    process, and a 20 ms sampling of the process tree for child processes (Spark's JVM).
+    Also the CPU time the block used (``cpu``)."""
 
     def __init__(self, interval: float = 0.02) -> None:
         self.interval = interval
         self.sampled = 0
         self.baseline = 0
+        self.cpu = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -58,11 +67,13 @@ class PeakRSS:
 
     def __enter__(self) -> PeakRSS:
         self.baseline = tree_rss()
+        self.cpu = cpu_seconds()
         self._thread.start()
         return self
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None,
                  tb: TracebackType | None) -> None:
+        self.cpu = cpu_seconds() - self.cpu
         self._stop.set()
         self._thread.join()
         self.sampled = max(self.sampled, tree_rss())

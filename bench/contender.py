@@ -79,14 +79,18 @@ class Phases:
         setattr(module, attr, timed)
 
 
-def run_engine(ws_dir: Path, engine: str, values: Path | None,
-               profile: bool) -> dict[str, Any]:
+def run_engine(ws_dir: Path, engine: str, values: Path | None, profile: bool,
+               experiment: list[str]) -> dict[str, Any]:
     import kaohe.engine.history as history
     import kaohe.engine.run as krun
     import kaohe.workspace.workspace as kws
     from kaohe.engine.backends import duckdb_backend as db
     from kaohe.workspace import Workspace
 
+    if experiment:
+        from bench.experiment import apply
+
+        apply(experiment)
     ph = Phases()
     ph.wrap(kws, "load_org", "load org files")
     ph.wrap(krun, "compile_for", "compile scheme")
@@ -122,20 +126,24 @@ def run_engine(ws_dir: Path, engine: str, values: Path | None,
         cols.update({c[2:]: t[c].astype("float64") for c in t.columns if c.startswith("v_")})
         pd.DataFrame(cols).to_parquet(values, index=False)
     res: dict[str, Any] = {
-        "seconds": total, "phases": phases, "peak_rss": mem.peak, "baseline_rss": mem.baseline,
-        "run_id": out.result.run_id, "entities": len(t), "sql_chars": len(out.sql),
+        "seconds": total, "cpu_seconds": mem.cpu, "phases": phases, "peak_rss": mem.peak,
+        "baseline_rss": mem.baseline, "run_id": out.result.run_id, "entities": len(t),
+        "sql_chars": len(out.sql), "experiment": experiment,
     }
     if profile and engine == "duckdb" and "execute" in ph.captured:
         args, _kw = ph.captured["execute"]
-        res["profile"] = _profile_engine(out.sql, args[2])
+        res["profile"] = _profile_engine(db, db.execute, args)
     return res
 
 
 def _profile(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
-    """EXPLAIN ANALYZE: the query's time and its operators' own times, largest first."""
-    con.execute("PRAGMA enable_profiling = 'json'")
-    row = con.execute("EXPLAIN ANALYZE " + sql).fetchall()
-    text = row[0][1] if row else ""
+    """Run the query again under DuckDB's profiler: its time and its operators' times."""
+    con.execute("PRAGMA enable_profiling = 'no_output'")
+    con.sql(sql).to_arrow_table()
+    return _parse_profile(con.get_profiling_information(format="json"))
+
+
+def _parse_profile(text: str) -> dict[str, Any]:
     try:
         tree = json.loads(text)
     except ValueError:
@@ -156,28 +164,68 @@ def _profile(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
 
     for root in tree.get("operator", [tree]):
         walk(root)
+    by_type: dict[str, list[float]] = {}
+    for label, secs, _rows in ops:
+        kind = label.split(" (")[0]
+        by_type.setdefault(kind, [0.0, 0])
+        by_type[kind][0] += secs
+        by_type[kind][1] += 1
     ops.sort(key=lambda o: -o[1])
     q = tree.get("query", {})
     return {"total": q.get("total_time"), "cpu": q.get("cpu_time"),
             "planner": tree.get("planner", {}).get("total_time"),
             "optimizer": tree.get("optimizer", {}).get("total_time"),
             "peak_buffer_memory": tree.get("system", {}).get("peak_buffer_memory"),
-            "operators": ops[:15]}
+            "operators": ops[:15],
+            "by_type": sorted(([k, v[0], v[1]] for k, v in by_type.items()), key=lambda x: -x[1])}
 
 
-def _profile_engine(sql: str, inputs: Any) -> dict[str, Any]:
-    con = duckdb.connect(":memory:")
+class _Profiling:
+    """A stand-in for the duckdb module inside kaohe's DuckDB backend: its connections run
+    under the profiler, so that the backend runs its own query, on its own hardened
+    connection, profiled."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(duckdb, name)
+
+    def connect(self, *args: Any, **kwargs: Any) -> Any:
+        con = duckdb.connect(*args, **kwargs)
+        con.execute("PRAGMA enable_profiling = 'no_output'")
+        outer = self
+
+        class Result:
+            def __init__(self, table: pa.Table) -> None:
+                self.table = table
+
+            def to_arrow_table(self) -> pa.Table:
+                return self.table
+
+            fetch_arrow_table = arrow = to_arrow_table
+
+        class Con:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(con, name)
+
+            def sql(self, query: str) -> Result:
+                table = con.sql(query).to_arrow_table()
+                outer.text = con.get_profiling_information(format="json")
+                return Result(table)
+
+        return Con()
+
+
+def _profile_engine(db: Any, execute: Callable[..., Any], args: Any) -> dict[str, Any]:
+    shim = _Profiling()
+    real = db.duckdb
+    db.duckdb = shim
     try:
-        path = str(inputs.store_path).replace("'", "''")
-        con.execute(f"ATTACH '{path}' AS store (READ_ONLY)")
-        for name, table in inputs.small.items():
-            con.register(name, table)
-        for fi in inputs.facts.values():
-            if fi.rows is not None:
-                con.register(fi.source.table, fi.rows)
-        return _profile(con, sql)
+        execute(*args)
     finally:
-        con.close()
+        db.duckdb = real
+    return _parse_profile(shim.text)
 
 
 # --- (a) hand-written SQL --------------------------------------------------------------------
@@ -199,8 +247,9 @@ def run_sql(ws_dir: Path, values: Path | None, profile: bool) -> dict[str, Any]:
         total = time.perf_counter() - t0
     if values is not None:
         pq.write_table(table.rename_columns(["id", *table.column_names[1:]]), values)
-    res: dict[str, Any] = {"seconds": total, "peak_rss": mem.peak, "baseline_rss": mem.baseline,
-                           "entities": table.num_rows, "sql_chars": len(sql)}
+    res: dict[str, Any] = {"seconds": total, "cpu_seconds": mem.cpu, "peak_rss": mem.peak,
+                           "baseline_rss": mem.baseline, "entities": table.num_rows,
+                           "sql_chars": len(sql)}
     if profile:
         con = duckdb.connect(str(store), read_only=True)
         try:
@@ -292,7 +341,8 @@ def run_pandas(ws_dir: Path, values: Path | None) -> dict[str, Any]:
     if values is not None:
         out.reset_index().to_parquet(values, index=False)
     return {"seconds": total, "phases": phases, "peak_rss": mem.peak,
-            "baseline_rss": mem.baseline, "entities": len(out), "rows": len(df)}
+            "baseline_rss": mem.baseline, "cpu_seconds": mem.cpu, "entities": len(out),
+            "rows": len(df)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,11 +353,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--values", type=Path)
     ap.add_argument("--engine", default="duckdb", choices=["duckdb", "spark"])
     ap.add_argument("--profile", action="store_true",
-                    help="after the timed run, EXPLAIN ANALYZE the query (not timed)")
+                    help="after the timed run, run the query again under DuckDB's profiler")
+    ap.add_argument("--experiment", default="",
+                    help="engine only: fixes from bench/experiment.py, comma separated")
     args = ap.parse_args(argv)
     run: Callable[[], dict[str, Any]]
     if args.kind == "engine":
-        run = functools.partial(run_engine, args.ws, args.engine, args.values, args.profile)
+        fixes = [f for f in args.experiment.split(",") if f]
+        run = functools.partial(run_engine, args.ws, args.engine, args.values, args.profile,
+                                fixes)
     elif args.kind == "sql":
         run = functools.partial(run_sql, args.ws, args.values, args.profile)
     else:

@@ -66,7 +66,12 @@ def narrow_windows(query: exp.Select) -> exp.Select:
         cols: dict[str, str] = {}  # window sql → column
         for w in windows:
             cols.setdefault(w.sql(dialect="duckdb"), f"_{name}_w{len(cols)}")
-        narrow = exp.select(exp.column("entity_id", quoted=True)).from_(source)
+        # read through an explicit projection of the columns the windows use: a scan of a
+        # materialised CTE hands on every column, and WINDOW carries its whole input
+        used = sorted({c.name for w in windows for c in w.find_all(exp.Column)} - {"entity_id"})
+        inner = exp.select(*[exp.column(c, quoted=True) for c in ["entity_id", *used]])
+        narrow = exp.select(exp.column("entity_id", quoted=True)).from_(
+            exp.alias_(exp.Subquery(this=inner.from_(source)), "s", table=True))
         seen: set[str] = set()
         for w in windows:
             text = w.sql(dialect="duckdb")
@@ -123,7 +128,9 @@ def split_distinct(query: exp.Select) -> exp.Select:
             d.set("expressions", [key.copy(), exp.alias_(agg.copy(), part.alias, quote=True)])
             alias = f"{name}_d{i}"
             out.append(exp.CTE(this=d, alias=exp.TableAlias(this=exp.to_identifier(alias))))
-            joined = joined.select(exp.column(part.alias, table=alias, quoted=True), copy=False)
+            zero = exp.Coalesce(this=exp.column(part.alias, table=alias, quoted=True),
+                                expressions=[exp.Literal.number(0)])  # count over no rows
+            joined = joined.select(exp.alias_(zero, part.alias, quote=True), copy=False)
             joined = joined.join(exp.to_table(alias), join_type="LEFT", on=exp.EQ(
                 this=exp.column("_k", table=alias, quoted=True),
                 expression=exp.column("_k", table="m", quoted=True)))

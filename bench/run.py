@@ -30,7 +30,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from bench import generate
+from bench import experiment, generate
 from bench.common import MANIFEST, MIB, OUT, ROOT, dir_bytes, read_json
 
 TOLERANCE = 1e-9
@@ -89,20 +89,38 @@ def warm(ws: Path) -> None:
 
 
 def run_contender(ws: Path, kind: str, tag: str, say: Console, engine: str = "duckdb",
-                  profile: bool = False) -> Result:
+                  profile: bool = False, experiment: str = "", wait_idle: float = 0) -> Result:
     out = OUT / f"result-{tag}.json"
     values = OUT / f"values-{tag}.parquet"
     cmd = ["bench.contender", kind, "--ws", str(ws), "--out", str(out), "--values", str(values),
            "--engine", engine]
     if profile:
         cmd.append("--profile")
-    say.print(f"running {tag} …")
+    if experiment:
+        cmd += ["--experiment", experiment]
+    load = wait_for_idle(wait_idle, say)
+    say.print(f"running {tag} (load average {load:.1f}) …")
     t = time.perf_counter()
     _python(cmd, say)
     res = json.loads(out.read_text(encoding="utf-8"))
     res["process_seconds"] = time.perf_counter() - t
+    res["load_before"] = load
+    res["load_after"] = os.getloadavg()[0]
     res["values_path"] = str(values)
     return res
+
+
+def wait_for_idle(limit: float, say: Console, threshold: float = 0.5) -> float:
+    """Wait up to ``limit`` seconds for the 1-minute load average to fall below
+    ``threshold`` (other work on the machine inflates wall times); return the load."""
+    deadline = time.monotonic() + limit
+    load = os.getloadavg()[0]
+    if load >= threshold and limit > 0:
+        say.print(f"waiting for the machine to be idle (load {load:.1f}) …")
+    while load >= threshold and time.monotonic() < deadline:
+        time.sleep(5)
+        load = os.getloadavg()[0]
+    return load
 
 
 # --- checking the values ---------------------------------------------------------------------
@@ -115,6 +133,35 @@ def stored_values(ws: Path, run_id: str) -> pd.DataFrame:
     finally:
         con.close()
     return long.pivot(index="id", columns="code", values="value")
+
+
+def compare_runs(ws: Path, a: str, b: str) -> Result:
+    """Two stored runs of the same scheme: every entity's total, rank, group, grade, flags and
+    payout, every indicator's value, points and missing flag — exactly equal?"""
+    ent = ("name", "group_key", "total", "rank", "group_size", "grade", "vetoed", "bottom",
+           "eliminate", "payout")
+    ind = ("value", "points", "missing")
+
+    def differ(cols: tuple[str, ...]) -> str:
+        return " OR ".join(f"x.{c} IS DISTINCT FROM y.{c}" for c in cols)
+
+    con = duckdb.connect(str(ws / "store.duckdb"), read_only=True)
+    try:
+        e = con.execute(
+            "WITH x AS (SELECT * FROM run_entities WHERE run_id = ?), "
+            "y AS (SELECT * FROM run_entities WHERE run_id = ?) "
+            f"SELECT count(*), count(*) FILTER (WHERE {differ(ent)} OR x.entity_id IS NULL "
+            "OR y.entity_id IS NULL) FROM x FULL JOIN y USING (entity_id)", [a, b]).fetchone()
+        i = con.execute(
+            "WITH x AS (SELECT * FROM run_indicators WHERE run_id = ?), "
+            "y AS (SELECT * FROM run_indicators WHERE run_id = ?) "
+            f"SELECT count(*), count(*) FILTER (WHERE {differ(ind)} OR x.code IS NULL "
+            "OR y.code IS NULL) FROM x FULL JOIN y USING (entity_id, code)", [a, b]).fetchone()
+    finally:
+        con.close()
+    assert e is not None and i is not None
+    return {"entities": int(e[0]), "entities_differ": int(e[1]), "indicators": int(i[0]),
+            "indicators_differ": int(i[1]), "ok": e[1] == 0 and i[1] == 0}
 
 
 def compare(ref: pd.DataFrame, other: pd.DataFrame, tol: float) -> Result:
@@ -207,17 +254,20 @@ def markdown(args: argparse.Namespace, ws: Path, manifest: dict[str, Any],
         f"({', '.join(f'{s:.0f}' for s in imp['per_file'])} s per file), "
         f"peak RSS {_mib(imp['peak_rss'])} MiB",
         "",
-        "| contender | wall time (s) | × (a) | peak RSS (MiB) | RSS after imports (MiB) |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| contender | wall time (s) | × (a) | CPU time (s) | peak RSS (MiB) "
+        "| RSS after imports (MiB) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, best, times in rows_of(results):
         all_t = f" ({', '.join(f'{t:.2f}' for t in times)})" if len(times) > 1 else ""
         lines.append(f"| {label} | {best['seconds']:.2f}{all_t} | {best['seconds'] / ref:.2f} "
+                     f"| {best.get('cpu_seconds', float('nan')):.1f} "
                      f"| {_mib(best['peak_rss'])} | {_mib(best['baseline_rss'])} |")
     lines.append("")
-    if len(next(iter(results.values()))) > 1:
-        lines += [f"Times are the best of {len(next(iter(results.values())))} runs (all in "
-                  "parentheses).", ""]
+    loads = [r["load_before"] for reps in results.values() for r in reps]
+    lines += [f"Load average (1 min) before each run: {min(loads):.1f}–{max(loads):.1f}."
+              + (f" Times are the best of {len(next(iter(results.values())))} runs (all in "
+                 "parentheses)." if len(next(iter(results.values()))) > 1 else ""), ""]
     for label, best, _t in rows_of(results):
         if "phases" not in best:
             continue
@@ -230,6 +280,12 @@ def markdown(args: argparse.Namespace, ws: Path, manifest: dict[str, Any],
     lines.append("Checks (every clerk × every indicator, relative to max(1, |v|)):")
     lines.append("")
     for label, c in checks.items():
+        if "compared" not in c:  # two stored runs compared
+            verdict = "identical" if c["ok"] else (f"**{c['entities_differ']} entities and "
+                                                   f"{c['indicators_differ']} indicators differ**")
+            lines.append(f"- {label}: {c['entities']:,} entities and {c['indicators']:,} "
+                         f"indicator rows, {verdict}")
+            continue
         verdict = "equal" if c["ok"] else f"**{c['mismatches']} differ** (first: {c['worst']})"
         lines.append(f"- {label}: {c['compared']:,} values, {verdict}, largest difference "
                      f"{c['max_diff']:.1e}")
@@ -238,13 +294,16 @@ def markdown(args: argparse.Namespace, ws: Path, manifest: dict[str, Any],
         prof = best.get("profile")
         if not prof or "operators" not in prof:
             continue
-        lines += [f"{label}, EXPLAIN ANALYZE (separate run): {prof['total']:.2f} s, "
+        lines += [f"{label}, DuckDB profiler (a separate, untimed run): {prof['total']:.2f} s, "
                   f"CPU {prof['cpu']:.2f} s, planner {prof['planner']:.2f} s, "
                   f"optimizer {prof['optimizer']:.2f} s; top operators:", "",
                   "| operator | s | rows out |", "| --- | ---: | ---: |"]
         for name, s, n in prof["operators"][:8]:
             lines.append(f"| {name} | {s:.2f} | {n:,} |")
         lines.append("")
+        if prof.get("by_type"):
+            lines += ["Operator time by type: " + ", ".join(
+                f"{k} {s:.1f} s ({n})" for k, s, n in prof["by_type"][:6]) + ".", ""]
     return "\n".join(lines)
 
 
@@ -256,19 +315,20 @@ def print_table(results: dict[str, list[Result]], checks: dict[str, Result],
                 console: Console) -> None:
     ref = min(results[SQL_LABEL], key=lambda r: r["seconds"])["seconds"]
     t = Table(title="kaohe benchmark")
-    for col in ("contender", "wall time (s)", "× (a)", "peak RSS (MiB)", "values"):
+    for col in ("contender", "wall time (s)", "× (a)", "CPU (s)", "peak RSS (MiB)", "values"):
         t.add_column(col, justify="left" if col in ("contender", "values") else "right")
     for label, best, _times in rows_of(results):
         check = checks.get(label)
         verdict = "reference" if label == SQL_LABEL else (
             "= (a)" if check and check["ok"] else "DIFFER" if check else "")
         t.add_row(label, f"{best['seconds']:.2f}", f"{best['seconds'] / ref:.2f}",
-                  _mib(best["peak_rss"]), verdict)
+                  f"{best.get('cpu_seconds', float('nan')):.1f}", _mib(best["peak_rss"]), verdict)
     console.print(t)
 
 
 SQL_LABEL = "(a) hand-written SQL"
 PANDAS_LABEL = "(b) pandas"
+EXPERIMENT_LABEL = "kaohe engine (duckdb) + bench/experiment.py fixes"
 PERIOD_TEXT = "2026-03"
 
 
@@ -281,7 +341,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per contender; best is shown")
     ap.add_argument("--no-pandas", action="store_true", help="skip (b)")
     ap.add_argument("--profile", action="store_true",
-                    help="also EXPLAIN ANALYZE the engine's query and (a) (separate, untimed)")
+                    help="also profile the engine's query and (a) with DuckDB's profiler "
+                         "(an extra, untimed run)")
+    ap.add_argument("--experiment", nargs="?", const="all", default="",
+                    help="also run the engine with the fixes of bench/experiment.py "
+                         "(comma separated, or all)")
+    ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                    help="before each run, wait up to this long for load average < 0.5")
     ap.add_argument("--regenerate", action="store_true", help="generate and import again")
     ap.add_argument("--ws", type=Path, help="workspace folder (default bench/out/ws-<facts>)")
     args = ap.parse_args(argv)
@@ -290,16 +356,22 @@ def main(argv: list[str] | None = None) -> int:
     ws, manifest = ensure_workspace(args, console)
     warm(ws)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    fixes = ",".join(experiment.FIXES) if args.experiment == "all" else args.experiment
     results: dict[str, list[Result]] = {}
     for _rep in range(args.repeat):
-        results.setdefault(SQL_LABEL, []).append(
-            run_contender(ws, "sql", "sql", console, profile=args.profile))
+        results.setdefault(SQL_LABEL, []).append(run_contender(
+            ws, "sql", "sql", console, profile=args.profile, wait_idle=args.wait_idle))
         for e in engines:
             results.setdefault(f"kaohe engine ({e}), full run", []).append(run_contender(
-                ws, "engine", f"engine-{e}", console, engine=e, profile=args.profile))
+                ws, "engine", f"engine-{e}", console, engine=e, profile=args.profile,
+                wait_idle=args.wait_idle))
+        if fixes:
+            results.setdefault(EXPERIMENT_LABEL, []).append(run_contender(
+                ws, "engine", "engine-fixes", console, profile=args.profile,
+                experiment=fixes, wait_idle=args.wait_idle))
         if not args.no_pandas:
-            results.setdefault(PANDAS_LABEL, []).append(
-                run_contender(ws, "pandas", "pandas", console))
+            results.setdefault(PANDAS_LABEL, []).append(run_contender(
+                ws, "pandas", "pandas", console, wait_idle=args.wait_idle))
 
     console.print("checking the values …")
     ref = _read_values(results[SQL_LABEL][-1]["values_path"])
@@ -312,6 +384,10 @@ def main(argv: list[str] | None = None) -> int:
             checks[label] = compare(ref, stored_values(ws, last["run_id"]), TOLERANCE)
         else:
             checks[label] = compare(ref, _read_values(last["values_path"]), TOLERANCE)
+    engine_label = "kaohe engine (duckdb), full run"
+    if EXPERIMENT_LABEL in results and engine_label in results:
+        checks["experimental vs kaohe engine, stored runs"] = compare_runs(
+            ws, results[engine_label][-1]["run_id"], results[EXPERIMENT_LABEL][-1]["run_id"])
     print_table(results, checks, console)
     md = markdown(args, ws, manifest, results, checks)
     (OUT / f"results-{manifest['params']['facts']}.md").write_text(md + "\n", encoding="utf-8")

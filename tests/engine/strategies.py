@@ -105,6 +105,7 @@ class Case:
     facts: dict[str, list[dict[str, Any]]]  # python-typed rows
     scheme: dict[str, Any]  # with fn / base_fn; see yaml_scheme()
     periods: list[str] = field(default_factory=list)
+    kind: str = "month"
 
     def yaml_scheme(self) -> dict[str, Any]:
         out = {k: v for k, v in self.scheme.items() if k != "payout"}
@@ -215,7 +216,8 @@ def rules(draw: st.DrawFn, safe_mean: bool) -> dict[str, Any]:
 
 
 @st.composite
-def schemes(draw: st.DrawFn, entity: str, chain: bool = False) -> dict[str, Any]:
+def schemes(draw: st.DrawFn, entity: str, chain: bool = False, kind: str = "month"
+            ) -> dict[str, Any]:
     inds: list[dict[str, Any]] = []
     exact_codes: list[str] = []
     value_codes: list[str] = []
@@ -253,13 +255,14 @@ def schemes(draw: st.DrawFn, entity: str, chain: bool = False) -> dict[str, Any]
 
     attrs = (["unit", "level", "ancestor:county", "position"] if entity == "person"
              else ["parent", "kind", "ancestor:county"])
-    peers = draw(st.sampled_from([[], [], *[[a] for a in attrs]]))
+    peers = draw(st.sampled_from([[], [], [attrs[0], attrs[1]], *[[a] for a in attrs]]))
     population: dict[str, Any] = draw(st.sampled_from(
-        [{}, {"position": "营业员"}, {"level": ["A", "B"]}] if entity == "person"
+        [{}, {"position": "营业员"}, {"level": ["A", "B"]},
+         {"position": "营业员", "ancestor:county": "C1"}] if entity == "person"
         else [{}, {"kind": "hall"}, {"kind": ["hall", "county"]}]))
     labels = [f"G{i}" for i in range(draw(st.integers(0, 4)))]
     grades = [[draw(st.sampled_from([0, 20, 33.33, 50, 60, 80, 95])), g] for g in labels]
-    scheme: dict[str, Any] = {"entity": entity, "period": "month", "indicators": inds}
+    scheme: dict[str, Any] = {"entity": entity, "period": kind, "indicators": inds}
     if population:
         scheme["population"] = population
     if peers:
@@ -317,9 +320,11 @@ def cases(draw: st.DrawFn, entity: str | None = None, chain: bool = False,
         date(2026, 9, 28), date(2026, 11, 2))
     org = draw(orgs(first, last))
     facts = {s: draw(fact_rows(s, first, last, max_rows)) for s in SOURCES}
-    scheme = draw(schemes(entity, chain))
-    periods = ["2026-10"]
+    kind = "month" if chain else draw(st.sampled_from(["month"] * 4 + ["day", "quarter", "year"]))
+    scheme = draw(schemes(entity, chain, kind))
+    periods = [{"month": "2026-10", "day": "2026-10-15", "quarter": "2026-Q4",
+                "year": "2026"}[kind]]
     if chain:  # sometimes a month is never run: a missing run breaks the streak
         skip = draw(st.sampled_from([None, None, None, "2026-08", "2026-09"]))
         periods = [p for p in ("2026-08", "2026-09", "2026-10") if p != skip]
-    return Case(org=org, facts=facts, scheme=scheme, periods=periods)
+    return Case(org=org, facts=facts, scheme=scheme, periods=periods, kind=kind)

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from kaohe.errors import InputError
 from wsbuilder import ENGINES, WsBuilder, col, person_scheme, role, row
 
 Table = pd.DataFrame
@@ -33,10 +34,13 @@ INDICATORS = [
     info("between", "count(*) filter (where n between 1 and 2 and c is not null)"),
     info("funcs", "round(abs(min(n)) + greatest(max(n), 0) + least(count(*), 1), 1)"),
     info("late", "count(*) filter (where at >= date '2026-10-15')"),
+    info("late_ts", "count(*) filter (where at >= timestamp '2026-10-15 00:00:01')"),
     info("days", "sum(date_diff('day', at, end_at))"),
     info("hours", "sum(date_diff('hour', at, end_at))"),
     info("minutes", "sum(date_diff('minute', at, end_at))"),
+    info("back", "sum(date_diff('hour', end_at, at))"),
     info("hall", "count(*)", source="hall"),
+    info("hall_days", "max(date_diff('day', date '2026-10-01', day))", source="hall"),
     info("d_ratio", "cnt_x / cnt", source=None),
     info("d_pct", "d_ratio * 100", source=None),
     info("d_div0", "sum_n / cnt", source=None),
@@ -89,6 +93,7 @@ def test_aggregates_over_rows(t: Table) -> None:
     assert v["cased"] == 0.3
     assert v["funcs"] == 1.3          # round(0.1 + 0.2 + 1, 1)
     assert v["late"] == 2             # 15th 00:00 and 31st 23:59:59
+    assert v["late_ts"] == 1          # 31st 23:59:59
     assert v["hall"] == 1             # unit-only source: H1 has one October row
 
 
@@ -120,6 +125,9 @@ def test_date_diff_counts_whole_units_elapsed(t: Table) -> None:
     # 24 h 40 min → 1 day (not 2 calendar days), 24 hours (not 25 boundaries), 1480 minutes;
     # 59 min 59 s → 0 days, 0 hours, 59 minutes
     assert (v["days"], v["hours"], v["minutes"]) == (1, 24, 1480 + 59)
+    # b before a (spec silent; both engines truncate toward zero): −24 h 40 min → −24,
+    # −59 min 59 s → 0
+    assert v["back"] == -24
     assert v["funcs"] == 4.5          # round(|−2| + 1.5 + 1, 1)
     assert v["between"] == 1          # n = 1.5 only
 
@@ -139,3 +147,14 @@ def test_derived_indicators(t: Table) -> None:
 def test_unit_only_source_counts_for_every_clerk_of_the_hall(t: Table) -> None:
     # hall rows: H1 on 2026-10-31 (in October), H2 on 2026-11-01 (not)
     assert col(t, "v_hall") == {"P1": 1, "P2": 1, "P3": 1, "P4": 0, "P5": 0, "P6": 0}
+    # date columns: 2026-10-01 → 2026-10-31 is 30 days; H2 and H3 have no October rows
+    assert col(t, "v_hall_days") == {
+        "P1": 30, "P2": 30, "P3": 30, "P4": None, "P5": None, "P6": None}
+
+
+def test_derived_cycle_is_an_error(tmp_path_factory: pytest.TempPathFactory) -> None:
+    b = WsBuilder(tmp_path_factory.mktemp("cycle")).standard_org().standard_sources()
+    b.scheme("c", person_scheme([info("a", "b + 1", source=None), info("b", "a * 2", source=None),
+                                 info("n", "count(*)")]))
+    with pytest.raises(InputError, match="cycle"):
+        b.run("c", "2026-10", save=False)

@@ -51,13 +51,20 @@ def reference(case: Case) -> dict[str, dict[str, dict[str, Any]]]:
     bottoms: dict[date, dict[str, bool]] = {}
     el = case.scheme.get("elimination") or {"consecutive": 1}
     for text in case.periods:
-        start = date.fromisoformat(text + "-01")
-        history = [bottoms.get(previous_start("month", start, i), {})
+        start = period_start(case.kind, text)
+        history = [bottoms.get(previous_start(case.kind, start, i), {})
                    for i in range(1, el["consecutive"])]
-        res = evaluate(case.org, SOURCES, case.facts, case.scheme, ("month", start), history)
+        res = evaluate(case.org, SOURCES, case.facts, case.scheme, (case.kind, start), history)
         bottoms[start] = {e: r["bottom"] for e, r in res.items()}
         out[text] = res
     return out
+
+
+def period_start(kind: str, text: str) -> date:
+    if kind == "quarter":
+        year, q = text.split("-Q")
+        return date(int(year), 3 * int(q) - 2, 1)
+    return date.fromisoformat({"day": text, "month": text + "-01", "year": text + "-01-01"}[kind])
 
 
 def _plain(v: Any) -> Any:

@@ -43,6 +43,14 @@ def safe_division(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _avg_in_double(node: exp.Expression) -> exp.Expression:
+    # Spark averages DECIMAL(18,4) into DECIMAL(22,8), cutting 1/3 to 0.33333333; DuckDB
+    # averages in DOUBLE. Averaging in DOUBLE on both gives the same value everywhere.
+    if type(node) is exp.Avg:
+        return exp.Avg(this=double(node.this))
+    return node
+
+
 def _qualify(node: exp.Expression) -> exp.Expression:
     if type(node) is exp.Column and not node.table:
         return exp.column(node.name, table=FACT_ALIAS, quoted=True)
@@ -63,7 +71,7 @@ def compile_aggregate(tree: exp.Expression, name_part: Callable[[exp.Expression]
     def lift(node: exp.Expression) -> exp.Expression:
         if not _is_part(node):
             return node
-        part = node.copy().transform(_qualify).transform(safe_division)
+        part = node.copy().transform(_qualify).transform(safe_division).transform(_avg_in_double)
         name = name_part(part)
         parts.setdefault(name, part)
         ref = exp.column(name, quoted=True)
