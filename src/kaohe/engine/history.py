@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from kaohe.periods import Period
 from kaohe.results import RunResult
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.sources import Source
-from kaohe.workspace.store import Store, arrow_query
+from kaohe.workspace.store import Store, arrow_query, quote
 
 # the latest completed run of each period of a scheme
 LATEST_RUNS = """
@@ -79,36 +78,26 @@ def _arrow_type(t: str) -> pa.DataType:
 
 def save_run(store: Store, result: RunResult, scheme: Scheme, period: Period,
              started: datetime) -> None:
-    """Store a completed run, all or nothing."""
+    """Store a completed run, all or nothing. The wide result is unpivoted inside DuckDB
+    (one INSERT … SELECT per indicator), not row by row in Python."""
     t = result.table
-    ent = pd.DataFrame({
-        "run_id": result.run_id, "entity_id": t["id"], "name": t["name"],
-        "group_key": t[[f"g_{p}" for p in result.peers]].astype("string").fillna("")
-        .agg("/".join, axis=1) if result.peers else "",
-        "total": t["total"], "rank": t["rank"], "group_size": t["group_size"],
-        "grade": t["grade"], "vetoed": t["vetoed"], "bottom": t["bottom"],
-        "eliminate": t["eliminate"], "payout": t["payout"],
-    })
-    frames = []
-    for ind in scheme.indicators:
-        frames.append(pd.DataFrame({
-            "run_id": result.run_id, "entity_id": t["id"], "code": ind.code,
-            "value": t[f"v_{ind.code}"].astype("float64"),
-            "points": t[f"p_{ind.code}"].astype("float64"),
-            "missing": t[f"m_{ind.code}"].astype("bool"),
-        }))
-    inds = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    group = (" || '/' || ".join(f"COALESCE(CAST({quote('g_' + p)} AS VARCHAR), '')"
+                                for p in result.peers) or "''")
+    run = result.run_id.replace("'", "''")
     with store.connect() as con:
+        con.register("res", t)
         con.execute("BEGIN TRANSACTION")
         try:
-            con.register("ent", ent)
-            con.register("inds", inds)
-            con.execute("INSERT INTO run_entities SELECT run_id, entity_id, name, group_key, "
-                        "total, rank, group_size, grade, vetoed, bottom, eliminate, payout "
-                        "FROM ent")
-            if len(inds):
-                con.execute("INSERT INTO run_indicators SELECT run_id, entity_id, code, value, "
-                            "points, missing FROM inds")
+            con.execute(
+                f"INSERT INTO run_entities SELECT '{run}', id, name, {group}, total, rank, "
+                "group_size, grade, vetoed, bottom, eliminate, payout FROM res")
+            for ind in scheme.indicators:
+                c = ind.code.replace("'", "''")
+                con.execute(
+                    f"INSERT INTO run_indicators SELECT '{run}', id, '{c}', "
+                    f"CAST({quote('v_' + ind.code)} AS DOUBLE), "
+                    f"CAST({quote('p_' + ind.code)} AS DOUBLE), "
+                    f"CAST({quote('m_' + ind.code)} AS BOOLEAN) FROM res")
             con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)",
                         [result.run_id, scheme.code, str(period), period.start, result.engine,
                          started, datetime.now(), scheme.text, len(t)])
