@@ -230,10 +230,11 @@ def _profile_engine(db: Any, execute: Callable[..., Any], args: Any) -> dict[str
 
 # --- (a) hand-written SQL --------------------------------------------------------------------
 
-def sql_text(ws_dir: Path) -> str:
+def sql_text(ws_dir: Path, style: str = "filter", split_distinct: bool = False) -> str:
     inds = _indicators(ws_dir)
     asg = str(ws_dir / "org" / "assignments.csv").replace("'", "''")
-    return ind.hand_sql(inds, "fact_transactions", PERIOD_START, PERIOD_END, asg, LAST_DAY)
+    return ind.hand_sql(inds, "fact_transactions", PERIOD_START, PERIOD_END, asg, LAST_DAY,
+                        style, split_distinct)
 
 
 def run_sql(ws_dir: Path, values: Path | None, profile: bool) -> dict[str, Any]:

@@ -241,20 +241,42 @@ def zero_when_empty(a: Agg) -> bool:
     return a.fn in ("count", "sum", "distinct")
 
 
+def case_text(a: Agg) -> str:
+    """The same aggregate without FILTER: the condition moved into a CASE inside it
+    (count(*) filter (where c) → sum(CASE WHEN c THEN 1 ELSE 0 END)); same result."""
+    if not a.where:
+        return agg_text(a)
+    c = " and ".join(cond_text(x) for x in a.where)
+    if a.fn == "count" and a.col is None:
+        return f"sum(CASE WHEN {c} THEN 1 ELSE 0 END)"
+    inner = f"CASE WHEN {c} THEN {a.col} END"
+    if a.fn == "distinct":
+        return f"count(DISTINCT {inner})"
+    return f"{a.fn}({inner})"
+
+
 def hand_sql(inds: list[Ind], fact_table: str, start: str, end: str, assignments_csv: str,
-             last_day: str) -> str:
+             last_day: str, style: str = "filter", split_distinct: bool = False) -> str:
     """Query (a): what a person would write by hand — one FILTER aggregate per indicator in a
-    GROUP BY over the facts, joined to the population; derived ratios on top."""
+    GROUP BY over the facts, joined to the population; derived ratios on top.
+
+    Variants, to see what the engine could do better than (a): ``style="case"`` writes each
+    filter as a CASE inside the aggregate; ``split_distinct`` computes each count(distinct …)
+    in a GROUP BY of its own (its filter in WHERE) joined to the rest."""
 
     def upper(a: Agg) -> str:
+        if style == "case":
+            return case_text(a)
         return agg_text(a).replace(" filter (where ", " FILTER (WHERE ")
 
     def z(a: Agg) -> str:
         return f"COALESCE({upper(a)}, 0)" if zero_when_empty(a) else upper(a)
 
+    period = f'"at" >= TIMESTAMP \'{start}\' AND "at" < TIMESTAMP \'{end}\''
     aggs: list[str] = []
     outer: list[str] = []
     derived: list[str] = []
+    apart: list[tuple[str, str]] = []  # (code, its own query)
     for i in inds:
         if i.of is not None:
             derived.append(f"CAST({i.of[0]} AS DOUBLE) / NULLIF({i.of[1]}, 0) AS {i.code}")
@@ -263,11 +285,20 @@ def hand_sql(inds: list[Ind], fact_table: str, start: str, end: str, assignments
         if i.den is not None:
             aggs.append(f"CAST({z(i.num)} AS DOUBLE) / NULLIF({z(i.den)}, 0) AS {i.code}")
             outer.append(f"a.{i.code}")
+        elif split_distinct and i.num.fn == "distinct":
+            where = "".join(f" AND {cond_text(c)}" for c in i.num.where)
+            apart.append((i.code, f"SELECT person_id, count(DISTINCT {i.num.col}) AS {i.code} "
+                                  f"FROM {fact_table} WHERE {period}{where} GROUP BY person_id"))
+            outer.append(f"CAST(COALESCE({i.code}.{i.code}, 0) AS DOUBLE) AS {i.code}")
         else:
             aggs.append(f"{upper(i.num)} AS {i.code}")
             v = f"COALESCE(a.{i.code}, 0)" if zero_when_empty(i.num) else f"a.{i.code}"
             outer.append(f"CAST({v} AS DOUBLE) AS {i.code}")
     sep = ",\n        "
+    own = "".join(f"{code} AS ({q}),\n" for code, q in apart)
+    joins = "".join(f"\n        LEFT JOIN {code} ON {code}.person_id = p.person_id"
+                    for code, _q in apart)
+    more = ("," + "\n    " + ",\n    ".join(derived)) if derived else ""
     return f"""WITH pop AS (
     SELECT person_id FROM (
         SELECT person_id, position,
@@ -276,15 +307,15 @@ def hand_sql(inds: list[Ind], fact_table: str, start: str, end: str, assignments
         WHERE CAST("start" AS DATE) <= DATE '{last_day}'
           AND ("end" IS NULL OR CAST("end" AS DATE) >= DATE '{last_day}'))
     WHERE n = 1 AND position = '{POSITION}'),
-agg AS (
+{own}agg AS (
     SELECT person_id,
         {sep.join(aggs)}
     FROM {fact_table}
-    WHERE "at" >= TIMESTAMP '{start}' AND "at" < TIMESTAMP '{end}'
+    WHERE {period}
     GROUP BY person_id),
 vals AS (
     SELECT p.person_id,
         {sep.join(outer)}
-    FROM pop p LEFT JOIN agg a ON a.person_id = p.person_id)
-SELECT *{(',' + chr(10) + '    ' + (',' + chr(10) + '    ').join(derived)) if derived else ''}
+    FROM pop p LEFT JOIN agg a ON a.person_id = p.person_id{joins})
+SELECT *{more}
 FROM vals"""

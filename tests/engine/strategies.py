@@ -87,6 +87,7 @@ AGGS: list[Agg] = [
     Agg("count(*) filter (where c = 'x') / count(*)",
         lambda rs: _div(F(sum(r["c"] == "x" for r in rs)), F(len(rs))), nonneg=True),
     Agg("sum(n) / count(*)", lambda rs: _div(sum(_ns(rs), F(0)), F(len(rs)))),
+    Agg("sum(d) / count(*)", lambda rs: _div(sum(_ns(rs, "d"), F(0)), F(len(rs)))),
     Agg("max(n) - min(n)", lambda rs: None if not _ns(rs) else max(_ns(rs)) - min(_ns(rs)),
         True, True),
 ]
@@ -96,7 +97,11 @@ DERIVED: list[Derived] = [
     ("{a} - {b}", lambda a, b: a - b),
     ("{a} / {b}", _div),
 ]
-NUMBERS = [-1, 0, 0.25, 0.5, 0.9, 1, 2, 3, 5, 8, 10]
+NUMBERS = [-1, 0, 0.15, 0.25, 0.45, 0.5, 0.9, 1, 2, 3, 5, 6.65, 8, 10]
+# decimal mode: only decimal aggregates, thresholds that exact values often hit
+DECIMAL_AGGS = [a for a in AGGS if a.text in ("avg(d)", "sum(d) / count(*)")]
+DECIMAL_NUMBERS = [0.15, 0.3, 0.45, 6.65]
+TIE_DECIMALS = ["0.1", "0.2", "0.3", "0.45", "0.6", "0.15"]
 
 
 @dataclass
@@ -151,8 +156,10 @@ def orgs(draw: st.DrawFn, first: date, last: date) -> RefOrg:
 # --- facts ----------------------------------------------------------------------------------
 
 @st.composite
-def fact_rows(draw: st.DrawFn, source: str, first: date, last: date, max_rows: int
-              ) -> list[dict[str, Any]]:
+def fact_rows(draw: st.DrawFn, source: str, first: date, last: date, max_rows: int,
+              decimal: bool = False) -> list[dict[str, Any]]:
+    if decimal:
+        return draw(decimal_rows(source))
     span = (last - first).days
     out = []
     for _ in range(draw(st.integers(0, max_rows))):
@@ -160,20 +167,45 @@ def fact_rows(draw: st.DrawFn, source: str, first: date, last: date, max_rows: i
         clock = draw(st.sampled_from([(0, 0, 0), (9, 30, 0), (23, 59, 59)]))
         row: dict[str, Any] = {
             "n": draw(st.one_of(st.none(), st.integers(-3, 12))),
-            "d": draw(st.one_of(st.none(), st.integers(-300, 1200).map(
-                lambda x: Decimal(x) / 100))),
+            "d": draw(st.one_of(st.none(), st.sampled_from(TIE_DECIMALS).map(Decimal),
+                                st.integers(-300, 1200).map(lambda x: Decimal(x) / 100))),
             "c": draw(st.sampled_from([None, "x", "y", "z"])),
         }
-        meta = SOURCES[source]
-        if meta.time == "at":
-            row["at"] = datetime(day.year, day.month, day.day, *clock)
-        else:
-            row["day"] = day
-        if meta.person:
-            row["person_id"] = draw(st.sampled_from(PEOPLE))
-        if meta.unit:
-            row["unit_id"] = draw(st.sampled_from(HALLS if meta.person else list(UNITS)))
-        out.append(row)
+        out.append(_place(draw, row, source, datetime(day.year, day.month, day.day, *clock)))
+    return out
+
+
+def _place(draw: st.DrawFn, row: dict[str, Any], source: str, at: datetime,
+           owner: str | None = None) -> dict[str, Any]:
+    meta = SOURCES[source]
+    if meta.time == "at":
+        row["at"] = at
+    else:
+        row["day"] = at.date()
+    if meta.person:
+        row["person_id"] = owner or draw(st.sampled_from(PEOPLE))
+    if meta.unit:
+        hall = draw(st.sampled_from(HALLS if meta.person else list(UNITS)))
+        row["unit_id"] = owner if owner and not meta.person else hall
+    return row
+
+
+# groups of decimal rows whose average is exact in decimal but not in binary floating point
+DECIMAL_GROUPS = [("0.3", "0.6"), ("0.45",), ("0.1", "0.2"), ("0.15",), ("0.1", "0.2", "0.6"),
+                  ("0.3",), ("6.65", "6.65", "6.65"), ("6.65",)]
+
+
+@st.composite
+def decimal_rows(draw: st.DrawFn, source: str) -> list[dict[str, Any]]:
+    """For each person (or unit), mostly one group of October rows."""
+    owners = PEOPLE if SOURCES[source].person else list(UNITS)
+    out = []
+    for owner in owners:
+        k = draw(st.sampled_from([0, 1, 1, 1, 2]))
+        for group in draw(st.lists(st.sampled_from(DECIMAL_GROUPS), min_size=k, max_size=k)):
+            for d in group:
+                row = {"n": 1, "d": Decimal(d), "c": "x"}
+                out.append(_place(draw, row, source, datetime(2026, 10, 12, 9, 30), owner))
     return out
 
 
@@ -192,17 +224,19 @@ def _derived_fn(fn: Callable[[F, F], F | None], a: str, b: str
 
 
 @st.composite
-def rules(draw: st.DrawFn, safe_mean: bool) -> dict[str, Any]:
+def rules(draw: st.DrawFn, safe_mean: bool, numbers: list[float] = NUMBERS) -> dict[str, Any]:
     names = ["linear", "steps", "deduct", "percentile"] + (["vs_mean"] if safe_mean else [])
+    if numbers is DECIMAL_NUMBERS:  # the rules that compare values exactly
+        names = ["steps", "percentile"]
     name = draw(st.sampled_from(names))
     direction = draw(st.sampled_from(["higher", "lower"]))
     if name == "linear":
-        f, t = draw(st.lists(st.sampled_from(NUMBERS), min_size=2, max_size=2, unique=True))
+        f, t = draw(st.lists(st.sampled_from(numbers), min_size=2, max_size=2, unique=True))
         rule: dict[str, Any] = {"rule": "linear", "floor": f, "target": t}
         cap = draw(st.sampled_from([None, 1.2]))
         return rule if cap is None else {**rule, "cap": cap}
     if name == "steps":
-        steps = draw(st.lists(st.tuples(st.sampled_from(NUMBERS),
+        steps = draw(st.lists(st.tuples(st.sampled_from(numbers),
                                         st.sampled_from([1, 0.8, 0.6, 0.25, 0])),
                               min_size=1, max_size=3))
         return {"rule": "steps", "steps": [list(s) for s in steps], "direction": direction}
@@ -216,25 +250,26 @@ def rules(draw: st.DrawFn, safe_mean: bool) -> dict[str, Any]:
 
 
 @st.composite
-def schemes(draw: st.DrawFn, entity: str, chain: bool = False, kind: str = "month"
-            ) -> dict[str, Any]:
+def schemes(draw: st.DrawFn, entity: str, chain: bool = False, kind: str = "month",
+            decimal: bool = False) -> dict[str, Any]:
     inds: list[dict[str, Any]] = []
     exact_codes: list[str] = []
     value_codes: list[str] = []
 
     def source_indicator(code: str) -> tuple[dict[str, Any], Agg]:
-        agg = draw(st.sampled_from(AGGS))
+        agg = draw(st.sampled_from(DECIMAL_AGGS if decimal else AGGS))
         source = draw(st.sampled_from(list(SOURCES)))
         if agg.exact:
             exact_codes.append(code)
         value_codes.append(code)
         return {"code": code, "source": source, "value": agg.text, "fn": _source_fn(agg)}, agg
 
-    for i in range(draw(st.integers(1, 4))):
+    for i in range(draw(st.integers(2 if decimal else 1, 4))):
         ind, agg = source_indicator(f"s{i}")
         ind.update(weight=draw(st.sampled_from([5, 10, 12.5, 20, 40])),
                    missing=draw(st.sampled_from(["zero", "full", "exclude"])),
-                   score=draw(rules(agg.exact or agg.nonneg)))
+                   score=draw(rules(agg.exact or agg.nonneg,
+                                    DECIMAL_NUMBERS if decimal else NUMBERS)))
         inds.append(ind)
     for i, role in enumerate(draw(st.lists(st.sampled_from(["bonus", "penalty", "veto",
                                                             "info"]), max_size=3))):
@@ -314,14 +349,18 @@ def payouts(draw: st.DrawFn, entity: str, labels: list[str], codes: list[str],
 
 @st.composite
 def cases(draw: st.DrawFn, entity: str | None = None, chain: bool = False,
-          max_rows: int = 25) -> Case:
+          max_rows: int = 25, decimal: bool = False) -> Case:
+    """decimal: only decimal aggregates over October rows with values that tie often."""
     entity = entity or draw(st.sampled_from(["person", "person", "unit"]))
     first, last = (date(2026, 7, 28), date(2026, 11, 2)) if chain else (
         date(2026, 9, 28), date(2026, 11, 2))
     org = draw(orgs(first, last))
-    facts = {s: draw(fact_rows(s, first, last, max_rows)) for s in SOURCES}
-    kind = "month" if chain else draw(st.sampled_from(["month"] * 4 + ["day", "quarter", "year"]))
-    scheme = draw(schemes(entity, chain, kind))
+    if decimal:
+        first, last = date(2026, 10, 1), date(2026, 10, 31)
+    facts = {s: draw(fact_rows(s, first, last, max_rows, decimal)) for s in SOURCES}
+    kind = "month" if chain or decimal else draw(
+        st.sampled_from(["month"] * 4 + ["day", "quarter", "year"]))
+    scheme = draw(schemes(entity, chain, kind, decimal))
     periods = [{"month": "2026-10", "day": "2026-10-15", "quarter": "2026-Q4",
                 "year": "2026"}[kind]]
     if chain:  # sometimes a month is never run: a missing run breaks the streak

@@ -152,6 +152,14 @@ def test_elimination_over_periods_matches_reference(case: Case) -> None:
     check_case(case)
 
 
+@_seeded
+@settings(max_examples=20, **COMMON)
+@given(case=cases(decimal=True))
+def test_decimal_values_match_reference(case: Case) -> None:
+    """Exact decimal averages and quotients must tie and meet thresholds as exact values do."""
+    check_case(case)
+
+
 @pytest.mark.spark
 @_seeded
 @settings(max_examples=10, **COMMON)

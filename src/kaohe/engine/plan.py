@@ -89,8 +89,10 @@ def _parts_of(cs: CompiledScheme, source: str) -> list[tuple[str, exp.Expression
     return list(seen.items())
 
 
-def _raw_points(ind: Indicator) -> exp.Expression | None:
-    """Points before exclusion re-weighting; None for info and veto."""
+def _raw_points(ind: Indicator, windows: dict[str, exp.Expression]) -> exp.Expression | None:
+    """Points before exclusion re-weighting; None for info and veto. Peer statistics are
+    added to ``windows`` (column → window expression) and read back as columns: the windows
+    then run over a narrow relation instead of the whole wide row."""
     v = col(value_col(ind.code))
     rule = ind.score
     if ind.role in ("bonus", "penalty"):
@@ -120,13 +122,17 @@ def _raw_points(ind: Indicator) -> exp.Expression | None:
                    v=v)
     elif isinstance(rule, Percentile):
         order = "ASC" if rule.direction == "higher" else "DESC"  # rank counted from the worst
-        n = T("COUNT(:v) OVER (PARTITION BY :g)", v=v, g=g)
-        r = T(f"RANK() OVER (PARTITION BY :g, (:v IS NULL) ORDER BY :v {order})", v=v, g=g)
+        windows[f"_n_{ind.code}"] = T("COUNT(:v) OVER (PARTITION BY :g)", v=v, g=g)
+        windows[f"_r_{ind.code}"] = T(
+            f"RANK() OVER (PARTITION BY :g, (:v IS NULL) ORDER BY :v {order})", v=v, g=g)
+        n, r = col(f"_n_{ind.code}"), col(f"_r_{ind.code}")
         points = case([(T(":n = 1", n=n), lit(w))],
                       T(":w * CAST(:r - 1 AS DOUBLE) / CAST(:n - 1 AS DOUBLE)", w=lit(w), r=r, n=n))
     elif isinstance(rule, VsMean):
         # the mean to 9 decimals: 0.1 + 0.2 − 0.3 averages to 1.85e-17 in binary, not to 0
-        m = T("CAST(CAST(AVG(:v) OVER (PARTITION BY :g) AS DECIMAL(38, 9)) AS DOUBLE)", v=v, g=g)
+        windows[f"_m_{ind.code}"] = T(
+            "CAST(CAST(AVG(:v) OVER (PARTITION BY :g) AS DECIMAL(38, 9)) AS DOUBLE)", v=v, g=g)
+        m = col(f"_m_{ind.code}")
         if rule.direction == "higher":
             points = case([(T(":m = 0", m=m), lit(w))],
                           T(":w * :x", w=lit(w), x=clamp(T(":v / :m", v=v, m=m), 0, rule.cap)))
@@ -137,6 +143,13 @@ def _raw_points(ind: Indicator) -> exp.Expression | None:
         raise AssertionError(f"no score rule for {ind.code}")
     on_missing = {"zero": lit(0), "full": lit(w), "exclude": exp.Null()}[ind.missing]
     return dbl(case([(T(":v IS NULL", v=v), on_missing)], points))
+
+
+def _value(e: exp.Expression) -> exp.Expression:
+    """An indicator's value, to 12 decimals: (0.3 + 0.6) / 2 is 0.44999999999999996 in binary
+    and must still meet a 0.45 threshold, as it does by hand; 12 (not 9) keeps 1/3 close
+    enough that points computed from it still round as by hand."""
+    return T("CAST(CAST(:e AS DECIMAL(38, 12)) AS DOUBLE)", e=dbl(e.copy()))
 
 
 def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expression]) -> Plan:
@@ -151,27 +164,36 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
         vals = vals.join(exp.to_table(alias), on=on, join_type="LEFT")
         vals = vals.select(*[col(n, alias) for n, _ in _parts_of(cs, name)], copy=False)
     for code, value in cs.values.items():
-        vals = vals.select(exp.alias_(dbl(value.outer.copy()), value_col(code), quote=True),
+        vals = vals.select(exp.alias_(_value(value.outer), value_col(code), quote=True),
                            copy=False)
     ctes.append(("vals", vals))
     prev = "vals"
     for li, level in enumerate(cs.levels):
         q = exp.select(exp.Star()).from_(prev)
         for code in level:
-            q = q.select(exp.alias_(dbl(cs.derived[code].copy()), value_col(code), quote=True),
+            q = q.select(exp.alias_(_value(cs.derived[code]), value_col(code), quote=True),
                          copy=False)
         prev = f"d{li}"
         ctes.append((prev, q))
 
-    pts = exp.select(exp.Star()).from_(prev)
+    windows: dict[str, exp.Expression] = {}
     raw: dict[str, exp.Expression] = {}
+    for ind in s.indicators:
+        r = _raw_points(ind, windows)
+        if r is not None:
+            raw[ind.code] = r
+    pts = exp.select(_star("w0")).from_(exp.alias_(exp.to_table(prev), "w0", table=True))
+    if windows:
+        ctes.append(("win", exp.select(col("entity_id"), *[
+            exp.alias_(w, name, quote=True) for name, w in windows.items()]).from_(prev)))
+        pts = pts.join(exp.alias_(exp.to_table("win"), "w1", table=True),
+                       on=T(":a = :b", a=col("entity_id", "w1"), b=col("entity_id", "w0")))
+        pts = pts.select(*[col(name, "w1") for name in windows], copy=False)
     for ind in s.indicators:
         pts = pts.select(exp.alias_(T(":v IS NULL", v=col(value_col(ind.code))),
                                     f"m_{ind.code}", quote=True), copy=False)
-        r = _raw_points(ind)
-        if r is not None:
-            raw[ind.code] = r
-            pts = pts.select(exp.alias_(r, f"r_{ind.code}", quote=True), copy=False)
+        if ind.code in raw:
+            pts = pts.select(exp.alias_(raw[ind.code], f"r_{ind.code}", quote=True), copy=False)
     ctes.append(("pts", pts))
 
     wsum = sum(float(i.weight or 0) for i in s.scored)
@@ -207,13 +229,18 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
         grade = case([(col("vetoed"), lit(s.grades[-1][1]))]
                      + [(T(":t >= :m", t=col("total"), m=lit(m)), lit(label))
                         for m, label in s.grades], T("CAST(NULL AS VARCHAR)"))
-    rk = exp.select(exp.Star()).from_("tot").select(
+    ctes.append(("rkw", exp.select(
+        col("entity_id"),
         exp.alias_(T("RANK() OVER (PARTITION BY :g ORDER BY :t DESC)", g=col("_g"),
                      t=col("total")), "rank", quote=True),
         exp.alias_(T("COUNT(*) OVER (PARTITION BY :g)", g=col("_g")), "group_size", quote=True),
         exp.alias_(T("RANK() OVER (PARTITION BY :g ORDER BY :t ASC)", g=col("_g"),
-                     t=col("total")), "_rank_up", quote=True),
-        exp.alias_(grade, "grade", quote=True), copy=False)
+                     t=col("total")), "_rank_up", quote=True)).from_("tot")))
+    rk = exp.select(_star("t0"), col("rank", "t1"), col("group_size", "t1"),
+                    col("_rank_up", "t1"), exp.alias_(grade, "grade", quote=True)).from_(
+        exp.alias_(exp.to_table("tot"), "t0", table=True)).join(
+        exp.alias_(exp.to_table("rkw"), "t1", table=True),
+        on=T(":a = :b", a=col("entity_id", "t1"), b=col("entity_id", "t0")))
     ctes.append(("rk", rk))
 
     el = s.elimination
