@@ -72,7 +72,7 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
     out.print(t)
     if rows > 0:
         period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
-        for name, src in cs.sources.items():
+        for src in cs.sources.values():
             _print_rows(ws, scheme, src, period, entity, rows, out)
 
 

@@ -67,7 +67,7 @@ def write_titled_xlsx(
     for c in datetime_cols:
         for (cell,) in ws.iter_rows(min_row=header_row + 1, min_col=c, max_col=c):
             cell.number_format = "yyyy-mm-dd hh:mm:ss"
-    for i, c in enumerate(frame.columns):
+    for i, _column in enumerate(frame.columns):
         letter = openpyxl.utils.get_column_letter(i + 1)
         ws.column_dimensions[letter].width = 20 if i + 1 in datetime_cols else 16
     ws.freeze_panes = ws.cell(header_row + 1, 1)

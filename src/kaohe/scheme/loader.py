@@ -213,7 +213,7 @@ def parse_scheme(text: str, code: str) -> Scheme:
             c.keys(el, {"bottom", "consecutive"}, "elimination.")
             b, k = el.get("bottom", 1), el.get("consecutive", 1)
             if not isinstance(b, int) or not isinstance(k, int) or b < 1 or k < 1:
-                c.err("elimination", f"bottom 与 consecutive 应为正整数 must be integers >= 1")
+                c.err("elimination", "bottom 与 consecutive 应为正整数 must be integers >= 1")
             else:
                 elimination = Elimination(b, k)
     payout = _payout(c, data.get("payout"), [g[1] for g in grades])
