@@ -84,6 +84,24 @@ class PeakRSS:
         return getattr(self, "_peak", 0) or max(self.sampled, self_maxrss())
 
 
+def src_version() -> str:
+    """The kaohe source the run used: git's HEAD and a hash of every src/ file (others edit
+    src/ while benchmarks run; results from different sources must not be compared)."""
+    import hashlib
+    import subprocess
+
+    h = hashlib.sha1()
+    for p in sorted((ROOT / "src").rglob("*.py")):
+        h.update(str(p.relative_to(ROOT)).encode())
+        h.update(p.read_bytes())
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, check=False).stdout.strip()
+    except OSError:
+        head = ""
+    return f"{head or 'no-git'}+src:{h.hexdigest()[:10]}"
+
+
 def read_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 

@@ -33,7 +33,8 @@ import pyarrow.parquet as pq
 
 from bench import indicators as ind
 from bench.common import (
-    LAST_DAY, MANIFEST, PERIOD, PERIOD_END, PERIOD_START, SCHEME, PeakRSS, read_json, write_json,
+    LAST_DAY, MANIFEST, PERIOD, PERIOD_END, PERIOD_START, SCHEME, PeakRSS, read_json,
+    src_version, write_json,
 )
 
 
@@ -367,7 +368,10 @@ def main(argv: list[str] | None = None) -> int:
         run = functools.partial(run_sql, args.ws, args.values, args.profile)
     else:
         run = functools.partial(run_pandas, args.ws, args.values)
-    write_json(args.out, run())
+    version = src_version()  # before kaohe is imported (run_engine imports it)
+    result = run()
+    result["src"] = version
+    write_json(args.out, result)
     return 0
 
 

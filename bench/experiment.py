@@ -4,8 +4,9 @@ to measure the fixes proposed in docs/performance.md:
 1. ``narrow_windows``: every window function of a CTE (percentile ranks and counts, vs_mean
    averages, the final ranks) is computed in a narrow CTE of its own — entity_id and the few
    columns it reads — and joined back on entity_id. DuckDB's WINDOW operator materialises and
-   sorts its whole input row; in kaohe's plan that row is 120–280 columns wide (population
+   sorts its whole input row; in kaohe's plan that row was 120–280 columns wide (population
    attributes, 55 parts, 60 values, points), once per distinct window specification.
+   kaohe adopted this in commit d25c78b; on a plan already narrow this fix does nothing.
 2. ``split_distinct``: each count(distinct …) part is computed in its own GROUP BY (its filter
    moved into WHERE) and joined to the other parts. With distinct aggregates beside plain
    ones, DuckDB materialises the whole fact scan in a CTE and aggregates it several times.
@@ -70,7 +71,10 @@ def narrow_windows(query: exp.Select) -> exp.Select:
         sel = cte.this
         source = _single_source(sel) if isinstance(sel, exp.Select) else None
         windows = [w for e in sel.expressions for w in e.find_all(exp.Window)] if source else []
-        if not windows:
+        wide_input = any(isinstance(e, exp.Star) or (isinstance(e, exp.Column)
+                                                     and isinstance(e.this, exp.Star))
+                         for e in sel.expressions)
+        if not windows or not wide_input:  # nothing to do, or already narrow (kaohe d25c78b)
             out.append(cte)
             continue
         name = cte.alias

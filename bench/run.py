@@ -274,6 +274,12 @@ def markdown(args: argparse.Namespace, ws: Path, manifest: dict[str, Any],
                      f"| {best.get('cpu_seconds', float('nan')):.1f} "
                      f"| {_mib(best['peak_rss'])} | {_mib(best['baseline_rss'])} |")
     lines.append("")
+    versions = sorted({r.get("src", "?") for reps in results.values() for r in reps})
+    if len(versions) == 1:
+        lines += [f"kaohe source: {versions[0]} (git HEAD + hash of src/).", ""]
+    else:
+        lines += [f"**src/ changed during the benchmark** ({', '.join(versions)}): the runs "
+                  "do not all measure the same engine.", ""]
     loads = [r["busy_before"] for reps in results.values() for r in reps]
     lines += [f"The CPUs were {min(loads):.0f}–{max(loads):.0f} % busy in the 2 s before a run."
               + (f" Times are the best of {len(next(iter(results.values())))} runs (all in "

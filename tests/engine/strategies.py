@@ -1,9 +1,10 @@
 """Hypothesis strategies: random orgs, facts and schemes in a restricted formula vocabulary.
 
 Every formula is a (YAML text, Python function) pair from a fixed menu, so the reference
-evaluator never parses SQL. Values that are compared for ties (percentile ranks) or summed
-for a mean (vs_mean) come from arithmetic that is exact or rounded once in floating point, so
-a tie in exact arithmetic is a tie on the engine as well.
+evaluator never parses SQL. vs_mean only reads values that are integers or never negative
+(the mean of other values is 0 only by binary accident). Decimal mode (``cases(decimal=True)``)
+makes values that are exact in decimal but not in binary — avg(0.3, 0.6) = 0.45, 19.95 / 3 —
+to check that they tie and meet thresholds as they do by hand.
 """
 
 from __future__ import annotations
@@ -211,10 +212,6 @@ def decimal_rows(draw: st.DrawFn, source: str) -> list[dict[str, Any]]:
 
 # --- schemes --------------------------------------------------------------------------------
 
-def _source_fn(agg: Agg) -> Callable[[Rows], F | None]:
-    return agg.fn
-
-
 def _derived_fn(fn: Callable[[F, F], F | None], a: str, b: str
                 ) -> Callable[[dict[str, F | None]], F | None]:
     def run(values: dict[str, F | None]) -> F | None:
@@ -262,11 +259,11 @@ def schemes(draw: st.DrawFn, entity: str, chain: bool = False, kind: str = "mont
         if agg.exact:
             exact_codes.append(code)
         value_codes.append(code)
-        return {"code": code, "source": source, "value": agg.text, "fn": _source_fn(agg)}, agg
+        return {"code": code, "source": source, "value": agg.text, "fn": agg.fn}, agg
 
     for i in range(draw(st.integers(2 if decimal else 1, 4))):
         ind, agg = source_indicator(f"s{i}")
-        ind.update(weight=draw(st.sampled_from([5, 10, 12.5, 20, 40])),
+        ind.update(weight=draw(st.sampled_from([5, 10, 12.5, 15, 20, 25, 40])),
                    missing=draw(st.sampled_from(["zero", "full", "exclude"])),
                    score=draw(rules(agg.exact or agg.nonneg,
                                     DECIMAL_NUMBERS if decimal else NUMBERS)))

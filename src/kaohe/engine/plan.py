@@ -129,15 +129,16 @@ def _raw_points(ind: Indicator, windows: dict[str, exp.Expression]) -> exp.Expre
         points = case([(T(":n = 1", n=n), lit(w))],
                       T(":w * CAST(:r - 1 AS DOUBLE) / CAST(:n - 1 AS DOUBLE)", w=lit(w), r=r, n=n))
     elif isinstance(rule, VsMean):
-        # the mean to 9 decimals: 0.1 + 0.2 − 0.3 averages to 1.85e-17 in binary, not to 0
-        windows[f"_m_{ind.code}"] = T(
-            "CAST(CAST(AVG(:v) OVER (PARTITION BY :g) AS DECIMAL(38, 9)) AS DOUBLE)", v=v, g=g)
+        windows[f"_m_{ind.code}"] = T("AVG(:v) OVER (PARTITION BY :g)", v=v, g=g)
         m = col(f"_m_{ind.code}")
+        # "m = 0" is judged to 9 decimals: 0.1 + 0.2 − 0.3 averages to 1.85e-17 in binary;
+        # the points themselves use the unrounded mean (8/3 must stay 8/3)
+        m_zero = T("CAST(CAST(:m AS DECIMAL(38, 9)) AS DOUBLE) = 0", m=m)
         if rule.direction == "higher":
-            points = case([(T(":m = 0", m=m), lit(w))],
+            points = case([(m_zero, lit(w))],
                           T(":w * :x", w=lit(w), x=clamp(T(":v / :m", v=v, m=m), 0, rule.cap)))
         else:
-            points = case([(T(":v = 0", v=v), lit(w * rule.cap)), (T(":m = 0", m=m), lit(w))],
+            points = case([(T(":v = 0", v=v), lit(w * rule.cap)), (m_zero, lit(w))],
                           T(":w * :x", w=lit(w), x=clamp(T(":m / :v", v=v, m=m), 0, rule.cap)))
     else:
         raise AssertionError(f"no score rule for {ind.code}")
