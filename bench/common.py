@@ -84,22 +84,52 @@ class PeakRSS:
         return getattr(self, "_peak", 0) or max(self.sampled, self_maxrss())
 
 
-def src_version() -> str:
-    """The kaohe source the run used: git's HEAD and a hash of every src/ file (others edit
-    src/ while benchmarks run; results from different sources must not be compared)."""
-    import hashlib
+SNAPSHOT = OUT / "src-snapshot"  # the copy of src/ a benchmark run imports
+SNAPSHOT_HEAD = "SNAPSHOT_HEAD"
+
+
+def git_head() -> str:
     import subprocess
 
-    h = hashlib.sha1()
-    for p in sorted((ROOT / "src").rglob("*.py")):
-        h.update(str(p.relative_to(ROOT)).encode())
-        h.update(p.read_bytes())
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                              capture_output=True, check=False).stdout.strip()
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                             capture_output=True, check=False).stdout.strip()
     except OSError:
-        head = ""
-    return f"{head or 'no-git'}+src:{h.hexdigest()[:10]}"
+        out = ""
+    return out or "no-git"
+
+
+def snapshot_src() -> Path:
+    """Copy src/ to bench/out/src-snapshot: others edit src/ while a benchmark runs, and every
+    contender of one run must import the same kaohe. Returns the folder for PYTHONPATH."""
+    import shutil
+
+    if SNAPSHOT.exists():
+        shutil.rmtree(SNAPSHOT)
+    shutil.copytree(ROOT / "src", SNAPSHOT,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    (SNAPSHOT / SNAPSHOT_HEAD).write_text(git_head(), encoding="utf-8")
+    return SNAPSHOT
+
+
+def src_version() -> str:
+    """The kaohe source this process imports (without importing it): the git HEAD it was
+    taken from and a hash of its files."""
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("kaohe")
+    if spec is None or spec.origin is None:
+        return "kaohe not found"
+    pkg = Path(spec.origin).parent
+    h = hashlib.sha1()
+    for p in sorted(pkg.rglob("*.py")):
+        h.update(str(p.relative_to(pkg)).encode())
+        h.update(p.read_bytes())
+    head_file = pkg.parent / SNAPSHOT_HEAD
+    head = head_file.read_text(encoding="utf-8") if head_file.exists() else git_head()
+    where = "snapshot" if head_file.exists() else "src"
+    return f"{head}+{where}:{h.hexdigest()[:10]}"
 
 
 def read_json(path: Path) -> dict[str, Any]:

@@ -31,15 +31,18 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import experiment, generate
-from bench.common import MANIFEST, MIB, OUT, ROOT, dir_bytes, read_json
+from bench.common import MANIFEST, MIB, OUT, ROOT, dir_bytes, git_head, read_json, snapshot_src
 
 TOLERANCE = 1e-9
 Result = dict[str, Any]
 
 
+SRC_PATH = ROOT / "src"  # replaced by the snapshot of src/ in main()
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    paths = [str(ROOT / "src"), str(ROOT)]
+    paths = [str(SRC_PATH), str(ROOT)]
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)
@@ -276,7 +279,7 @@ def markdown(args: argparse.Namespace, ws: Path, manifest: dict[str, Any],
     lines.append("")
     versions = sorted({r.get("src", "?") for reps in results.values() for r in reps})
     if len(versions) == 1:
-        lines += [f"kaohe source: {versions[0]} (git HEAD + hash of src/).", ""]
+        lines += [f"kaohe source: {versions[0]} (git HEAD + hash of the files imported).", ""]
     else:
         lines += [f"**src/ changed during the benchmark** ({', '.join(versions)}): the runs "
                   "do not all measure the same engine.", ""]
@@ -365,10 +368,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
                     help="before each run, wait up to this long for the CPUs to be < 10 %% busy")
     ap.add_argument("--regenerate", action="store_true", help="generate and import again")
+    ap.add_argument("--live-src", action="store_true",
+                    help="import src/ itself, not a snapshot taken at the start")
     ap.add_argument("--ws", type=Path, help="workspace folder (default bench/out/ws-<facts>)")
     args = ap.parse_args(argv)
     console = Console(stderr=True)
     OUT.mkdir(parents=True, exist_ok=True)
+    global SRC_PATH
+    if not args.live_src:
+        SRC_PATH = snapshot_src()
+        console.print(f"kaohe: a snapshot of src/ at {git_head()} in {SRC_PATH}")
     ws, manifest = ensure_workspace(args, console)
     warm(ws)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
