@@ -7,7 +7,6 @@ checked and cast later, where every bad cell can be reported with its row and co
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -145,10 +144,3 @@ def _read_xlsx(path: Path, header_row: int, sheet: str | None) -> RawTable:
         wb.close()
     return RawTable(path, headers, table, header_row + 1)
 
-
-def write_csv_text(headers: list[str], rows: list[list[Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(headers)
-    w.writerows(rows)
-    return buf.getvalue()
