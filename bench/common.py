@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import psutil
 
@@ -65,7 +65,7 @@ class PeakRSS:
             self.sampled = max(self.sampled, tree_rss())
             time.sleep(self.interval)
 
-    def __enter__(self) -> PeakRSS:
+    def __enter__(self) -> Self:
         self.baseline = tree_rss()
         self.cpu = cpu_seconds()
         self._thread.start()

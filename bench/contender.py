@@ -33,8 +33,16 @@ import pyarrow.parquet as pq
 
 from bench import indicators as ind
 from bench.common import (
-    LAST_DAY, MANIFEST, PERIOD, PERIOD_END, PERIOD_START, SCHEME, PeakRSS, read_json,
-    src_version, write_json,
+    LAST_DAY,
+    MANIFEST,
+    PERIOD,
+    PERIOD_END,
+    PERIOD_START,
+    SCHEME,
+    PeakRSS,
+    read_json,
+    src_version,
+    write_json,
 )
 
 
@@ -82,9 +90,9 @@ class Phases:
 
 def run_engine(ws_dir: Path, engine: str, values: Path | None, profile: bool,
                experiment: list[str]) -> dict[str, Any]:
-    import kaohe.engine.history as history
     import kaohe.engine.run as krun
     import kaohe.workspace.workspace as kws
+    from kaohe.engine import history
     from kaohe.engine.backends import duckdb_backend as db
     from kaohe.workspace import Workspace
 
@@ -238,8 +246,9 @@ def sql_text(ws_dir: Path, style: str = "filter", split_distinct: bool = False) 
                         style, split_distinct)
 
 
-def run_sql(ws_dir: Path, values: Path | None, profile: bool) -> dict[str, Any]:
-    sql = sql_text(ws_dir)
+def run_sql(ws_dir: Path, values: Path | None, profile: bool, style: str = "filter",
+            split_distinct: bool = False) -> dict[str, Any]:
+    sql = sql_text(ws_dir, style, split_distinct)
     store = ws_dir / "store.duckdb"
     with PeakRSS() as mem:
         t0 = time.perf_counter()
@@ -358,6 +367,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="after the timed run, run the query again under DuckDB's profiler")
     ap.add_argument("--experiment", default="",
                     help="engine only: fixes from bench/experiment.py, comma separated")
+    ap.add_argument("--style", default="filter", choices=["filter", "case"],
+                    help="sql only: FILTER aggregates, or CASE inside the aggregates")
+    ap.add_argument("--split-distinct", action="store_true",
+                    help="sql only: each count(distinct) in a GROUP BY of its own")
     args = ap.parse_args(argv)
     run: Callable[[], dict[str, Any]]
     if args.kind == "engine":
@@ -365,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
         run = functools.partial(run_engine, args.ws, args.engine, args.values, args.profile,
                                 fixes)
     elif args.kind == "sql":
-        run = functools.partial(run_sql, args.ws, args.values, args.profile)
+        run = functools.partial(run_sql, args.ws, args.values, args.profile, args.style,
+                                args.split_distinct)
     else:
         run = functools.partial(run_pandas, args.ws, args.values)
     version = src_version()  # before kaohe is imported (run_engine imports it)

@@ -94,7 +94,7 @@ def narrow_windows(query: exp.Select) -> exp.Select:
                 seen.add(text)
                 narrow = narrow.select(exp.alias_(w.copy(), cols[text], quote=True), copy=False)
 
-        def swap(node: exp.Expression) -> exp.Expression:
+        def swap(node: exp.Expression, cols: dict[str, str] = cols) -> exp.Expression:
             if isinstance(node, exp.Window):
                 return exp.column(cols[node.sql(dialect="duckdb")], quoted=True)
             return node
@@ -420,7 +420,7 @@ def fast_pop_table(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def apply(names: list[str]) -> None:
     """Install the chosen fixes into the loaded kaohe modules."""
-    import kaohe.engine.history as history
+    from kaohe.engine import history
     from kaohe.engine.backends import duckdb_backend as db
 
     unknown = set(names) - set(FIXES)
@@ -486,26 +486,26 @@ def savecost(ws_dir: Path, scratch: Path) -> list[tuple[str, float, int]]:
     frame = long.to_pandas()  # what save_run builds today: pandas string columns
     layouts: dict[str, tuple[str, Any]] = {
         "long rows from one pandas frame (run_id, entity_id, code strings)": (
-            "run_id VARCHAR, entity_id VARCHAR, code VARCHAR, value DOUBLE, points DOUBLE, "
-            "missing BOOLEAN", frame),
+            ("run_id VARCHAR, entity_id VARCHAR, code VARCHAR, value DOUBLE, points DOUBLE, "
+             "missing BOOLEAN"), frame),
         "long rows from Arrow, dictionary-encoded strings": (
-            "run_id VARCHAR, entity_id VARCHAR, code VARCHAR, value DOUBLE, points DOUBLE, "
-            "missing BOOLEAN", long.cast(pa.schema([
+            ("run_id VARCHAR, entity_id VARCHAR, code VARCHAR, value DOUBLE, points DOUBLE, "
+             "missing BOOLEAN"), long.cast(pa.schema([
                 ("run_id", pa.dictionary(pa.int32(), pa.string())),
                 ("entity_id", pa.dictionary(pa.int32(), pa.string())),
                 ("code", pa.dictionary(pa.int32(), pa.string())),
                 ("value", pa.float64()), ("points", pa.float64()), ("missing", pa.bool_())]))),
         "long rows, integer keys (run_no, entity_no, code_no)": (
-            "run_no INTEGER, entity_no INTEGER, code_no SMALLINT, value DOUBLE, points DOUBLE, "
-            "missing BOOLEAN", pa.table({
+            ("run_no INTEGER, entity_no INTEGER, code_no SMALLINT, value DOUBLE, "
+             "points DOUBLE, missing BOOLEAN"), pa.table({
                 "run_no": pa.array(np.zeros(n * k, np.int32)),
                 "entity_no": pa.array(np.tile(np.arange(n, dtype=np.int32), k)),
                 "code_no": pa.array(np.repeat(np.arange(k, dtype=np.int16), n)),
                 "value": long["value"], "points": long["points"],
                 "missing": long["missing"]})),
         "one row per entity, lists in indicator order": (
-            "run_id VARCHAR, entity_id VARCHAR, value DOUBLE[], points DOUBLE[], "
-            "missing BOOLEAN[]", pa.table({
+            ("run_id VARCHAR, entity_id VARCHAR, value DOUBLE[], points DOUBLE[], "
+             "missing BOOLEAN[]"), pa.table({
                 "run_id": pa.array([str(row[0])] * n),
                 "entity_id": ids,
                 **{c: _per_entity(long[c], n, k) for c in ("value", "points", "missing")}})),

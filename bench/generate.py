@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     i = sub.add_parser("import")
     i.add_argument("--ws", type=Path, required=True)
     args = ap.parse_args(argv)
-    say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    say = lambda m: print(m, file=sys.stderr, flush=True)
     if args.cmd == "generate":
         info = generate(args.ws or default_dir(args.facts), params_of(args), say)
     else:

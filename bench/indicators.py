@@ -287,8 +287,9 @@ def hand_sql(inds: list[Ind], fact_table: str, start: str, end: str, assignments
             outer.append(f"a.{i.code}")
         elif split_distinct and i.num.fn == "distinct":
             where = "".join(f" AND {cond_text(c)}" for c in i.num.where)
-            apart.append((i.code, f"SELECT person_id, count(DISTINCT {i.num.col}) AS {i.code} "
-                                  f"FROM {fact_table} WHERE {period}{where} GROUP BY person_id"))
+            apart.append((i.code, (f"SELECT person_id, count(DISTINCT {i.num.col}) AS {i.code} "
+                                   f"FROM {fact_table} WHERE {period}{where} "
+                                   "GROUP BY person_id")))
             outer.append(f"CAST(COALESCE({i.code}.{i.code}, 0) AS DOUBLE) AS {i.code}")
         else:
             aggs.append(f"{upper(i.num)} AS {i.code}")

@@ -2,7 +2,8 @@
 on the same data and period, each in its own process (clean peak memory).
 
     python -m bench.run [--facts 5000000] [--outlets 20000] [--staff 100000] [--indicators 60]
-                        [--engines duckdb[,spark]] [--repeat N] [--profile]
+                        [--engines duckdb[,spark]] [--repeat N] [--profile] [--experiment]
+                        [--sql-variants] [--wait-idle SECONDS]
     make bench BENCH_ARGS="--facts 50000000"
 
 The workspace is generated under bench/out/ws-<facts> (reused when its parameters match) and its
@@ -52,7 +53,7 @@ def _env() -> dict[str, str]:
 def _python(args: list[str], say: Console) -> str:
     """Run ``python -m …`` in a fresh process; its stderr is shown, its stdout returned."""
     proc = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=_env(), text=True,
-                          stdout=subprocess.PIPE, stderr=sys.stderr)
+                          stdout=subprocess.PIPE, stderr=sys.stderr, check=False)
     if proc.returncode != 0:
         say.print(f"[red]failed ({proc.returncode}): python -m {' '.join(args)}[/red]")
         raise SystemExit(1)
@@ -92,7 +93,8 @@ def warm(ws: Path) -> None:
 
 
 def run_contender(ws: Path, kind: str, tag: str, say: Console, engine: str = "duckdb",
-                  profile: bool = False, fixes: str = "", wait_idle: float = 0) -> Result:
+                  profile: bool = False, fixes: str = "", wait_idle: float = 0,
+                  extra: list[str] | None = None) -> Result:
     out = OUT / f"result-{tag}.json"
     values = OUT / f"values-{tag}.parquet"
     cmd = ["bench.contender", kind, "--ws", str(ws), "--out", str(out), "--values", str(values),
@@ -101,6 +103,7 @@ def run_contender(ws: Path, kind: str, tag: str, say: Console, engine: str = "du
         cmd.append("--profile")
     if fixes:
         cmd += ["--experiment", fixes]
+    cmd += extra or []
     load = wait_for_idle(wait_idle, say)
     say.print(f"running {tag} (CPUs {load:.0f} % busy before) …")
     t = time.perf_counter()
@@ -257,18 +260,19 @@ def markdown(args: argparse.Namespace, ws: Path, manifest: dict[str, Any],
         f"### {p['facts']:,} facts", "",
         f"- machine: {machine()}",
         f"- command: `{' '.join(['python -m bench.run', *sys.argv[1:]])}`",
-        f"- data: {p['facts']:,} facts (one month, {PERIOD_TEXT}) over {g['units']:,} units "
-        f"({p['outlets']:,} outlets), {g['people']:,} staff ({g['assignments']:,} assignments); "
-        f"{g['indicators']} indicators; population {results_entities(results):,} clerks",
-        f"- disk: Parquet facts {_gib(g['facts_bytes'])} ({len(g['files'])} files), "
-        f"store after import {_gib(imp['store_bytes'])}, workspace now {_gib(dir_bytes(ws))}",
-        f"- generation {g['seconds']:.0f} s; import (kaohe's importer, every row checked"
-        f"{', txn_id key' if p['key'] else ''}) {imp['seconds']:.1f} s "
-        f"({', '.join(f'{s:.0f}' for s in imp['per_file'])} s per file), "
-        f"peak RSS {_mib(imp['peak_rss'])} MiB",
+        (f"- data: {p['facts']:,} facts (one month, {PERIOD_TEXT}) over {g['units']:,} units "
+         f"({p['outlets']:,} outlets), {g['people']:,} staff ({g['assignments']:,} "
+         f"assignments); {g['indicators']} indicators; population "
+         f"{results_entities(results):,} clerks"),
+        (f"- disk: Parquet facts {_gib(g['facts_bytes'])} ({len(g['files'])} files), "
+         f"store after import {_gib(imp['store_bytes'])}, workspace now {_gib(dir_bytes(ws))}"),
+        (f"- generation {g['seconds']:.0f} s; import (kaohe's importer, every row checked"
+         f"{', txn_id key' if p['key'] else ''}) {imp['seconds']:.1f} s "
+         f"({', '.join(f'{s:.0f}' for s in imp['per_file'])} s per file), "
+         f"peak RSS {_mib(imp['peak_rss'])} MiB"),
         "",
-        "| contender | wall time (s) | × (a) | CPU time (s) | peak RSS (MiB) "
-        "| RSS after imports (MiB) |",
+        ("| contender | wall time (s) | × (a) | CPU time (s) | peak RSS (MiB) "
+         "| RSS after imports (MiB) |"),
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, best, times in rows_of(results):
@@ -281,8 +285,8 @@ def markdown(args: argparse.Namespace, ws: Path, manifest: dict[str, Any],
     if len(versions) == 1:
         lines += [f"kaohe source: {versions[0]} (git HEAD + hash of the files imported).", ""]
     else:
-        lines += [f"**src/ changed during the benchmark** ({', '.join(versions)}): the runs "
-                  "do not all measure the same engine.", ""]
+        lines += [(f"**src/ changed during the benchmark** ({', '.join(versions)}): the runs "
+                   "do not all measure the same engine."), ""]
     loads = [r["busy_before"] for reps in results.values() for r in reps]
     lines += [f"The CPUs were {min(loads):.0f}–{max(loads):.0f} % busy in the 2 s before a run."
               + (f" Times are the best of {len(next(iter(results.values())))} runs (all in "
@@ -313,9 +317,10 @@ def markdown(args: argparse.Namespace, ws: Path, manifest: dict[str, Any],
         prof = next((r["profile"] for r in reps if r.get("profile")), None)
         if not prof or "operators" not in prof:
             continue
-        lines += [f"{label}, DuckDB profiler (a separate, untimed run): {prof['total']:.2f} s, "
-                  f"CPU {prof['cpu']:.2f} s, planner {prof['planner']:.2f} s, "
-                  f"optimizer {prof['optimizer']:.2f} s; top operators:", "",
+        lines += [(f"{label}, DuckDB profiler (a separate, untimed run): "
+                   f"{prof['total']:.2f} s, CPU {prof['cpu']:.2f} s, planner "
+                   f"{prof['planner']:.2f} s, optimizer {prof['optimizer']:.2f} s; "
+                   "top operators:"), "",
                   "| operator | s | rows out |", "| --- | ---: | ---: |"]
         for name, s, n in prof["operators"][:8]:
             lines.append(f"| {name} | {s:.2f} | {n:,} |")
@@ -348,6 +353,11 @@ def print_table(results: dict[str, list[Result]], checks: dict[str, Result],
 SQL_LABEL = "(a) hand-written SQL"
 PANDAS_LABEL = "(b) pandas"
 EXPERIMENT_LABEL = "kaohe engine (duckdb) + bench/experiment.py fixes"
+SQL_VARIANTS = [  # what an engine could do better than (a), on (a) itself
+    ("(a) with CASE instead of FILTER", "sql-case", ["--style", "case"]),
+    ("(a) with count(distinct) split out", "sql-split", ["--split-distinct"]),
+    ("(a) with both", "sql-case-split", ["--style", "case", "--split-distinct"]),
+]
 PERIOD_TEXT = "2026-03"
 
 
@@ -359,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="kaohe engines to run, comma separated: duckdb, spark")
     ap.add_argument("--repeat", type=int, default=1, help="runs per contender; best is shown")
     ap.add_argument("--no-pandas", action="store_true", help="skip (b)")
+    ap.add_argument("--sql-variants", action="store_true",
+                    help="also run (a) with CASE for FILTER and/or count(distinct) split out")
     ap.add_argument("--profile", action="store_true",
                     help="also profile the engine's query and (a) with DuckDB's profiler "
                          "(an extra, untimed run)")
@@ -387,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
         profile = args.profile and rep == 0  # one profiled (extra, untimed) run is enough
         results.setdefault(SQL_LABEL, []).append(run_contender(
             ws, "sql", "sql", console, profile=profile, wait_idle=args.wait_idle))
+        if args.sql_variants:
+            for label, tag, extra in SQL_VARIANTS:
+                results.setdefault(label, []).append(run_contender(
+                    ws, "sql", tag, console, wait_idle=args.wait_idle, extra=extra))
         for e in engines:
             results.setdefault(f"kaohe engine ({e}), full run", []).append(run_contender(
                 ws, "engine", f"engine-{e}", console, engine=e, profile=profile,
