@@ -85,6 +85,16 @@ AGGS: list[Agg] = [
     Agg("avg(n)", lambda rs: _avg(_ns(rs))),
     Agg("sum(d)", lambda rs: sum(_ns(rs, "d"), F(0))),
     Agg("avg(d)", lambda rs: _avg(_ns(rs, "d"))),
+    # filters on every kind of aggregate (the plan folds them, and counts distinct apart)
+    Agg("count(distinct c) filter (where n > 1)",
+        lambda rs: F(len({r["c"] for r in rs if r["c"] is not None and r["n"] is not None
+                          and r["n"] > 1})), True, True),
+    Agg("count(n) filter (where c <> 'x')",
+        lambda rs: F(len(_ns([r for r in rs if r["c"] is not None and r["c"] != "x"]))),
+        True, True),
+    Agg("avg(n) filter (where c = 'x')", lambda rs: _avg(_ns([r for r in rs if r["c"] == "x"]))),
+    Agg("max(d) filter (where c = 'y')",
+        lambda rs: max(_ns([r for r in rs if r["c"] == "y"], "d"), default=None)),
     Agg("count(*) filter (where c = 'x') / count(*)",
         lambda rs: _div(F(sum(r["c"] == "x" for r in rs)), F(len(rs))), nonneg=True),
     Agg("sum(n) / count(*)", lambda rs: _div(sum(_ns(rs), F(0)), F(len(rs)))),

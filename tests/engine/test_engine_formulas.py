@@ -28,6 +28,11 @@ INDICATORS = [
     info("min_n", "min(n)"),
     info("max_n", "max(n)"),
     info("ratio", "count(*) filter (where c = 'x') / count(*)"),
+    info("cnt_dx", "count(distinct c) filter (where n > 0)"),
+    info("cnt_dn", "count(distinct n)"),
+    info("cnt_nx", "count(n) filter (where c = 'x')"),
+    info("avg_x", "avg(n) filter (where c = 'x')"),
+    info("min_y", "min(n) filter (where c = 'y')"),
     info("by_zero", "sum(n) / 0"),
     info("mixed", "coalesce(max(n), -1) + count(*) * 100"),
     info("cased", "sum(case when c in ('x', 'y') then n else 0 end)"),
@@ -112,6 +117,17 @@ def test_sum_over_null_values_is_zero(t: Table) -> None:
     v = _values(t, "P2")  # two rows, n empty in both
     assert (v["cnt"], v["cnt_n"], v["sum_n"], v["avg_n"], v["max_n"]) == (2, 0, 0, None, None)
     assert v["cnt_d"] == 1            # count(distinct c): 'z' (null not counted)
+
+
+def test_filters_and_distinct_counts(t: Table) -> None:
+    # count(distinct) beside other parts is counted apart and joined back: an entity with
+    # rows, none of them counted, gets 0; one with no rows at all gets 0 from the formula
+    want = {"P1": (2, 2, 1, 0.1, 0.2), "P2": (0, 0, 0, None, None),
+            "P3": (1, 2, 1, -2, 1.5), "P4": (0, 0, 0, None, None)}
+    for e, values in want.items():
+        v = _values(t, e)
+        assert (v["cnt_dx"], v["cnt_dn"], v["cnt_nx"], v["avg_x"], v["min_y"]) == values, e
+        assert row(t, e)["m_cnt_dx"] is False
 
 
 def test_division_by_zero_is_missing(t: Table) -> None:

@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from kaohe.engine.compiled import CompiledScheme, value_col
 from kaohe.engine.sqltree import T, add_all, case, clamp, col, dbl, lit, or_all, round2
+from kaohe.formula import fold_filter, is_distinct, split_filter
 from kaohe.periods import Period
 from kaohe.scheme.model import (
     Deduct, Indicator, Linear, Percentile, PerItem, Scheme, Steps, VsMean,
@@ -51,8 +52,12 @@ def _bound(source: Source, day: datetime) -> exp.Expression:
 def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
                    facts: exp.Expression) -> tuple[exp.Select, bool]:
     """One source's parts per entity. Returns the query and whether it is keyed by unit
-    (a person scheme reading a unit-only source: joined on the person's unit)."""
-    parts = [exp.alias_(p.copy(), name, quote=True) for name, p in _parts_of(cs, source.name)]
+    (a person scheme reading a unit-only source: joined on the person's unit).
+
+    Filters are folded into the aggregates (``fold_filter``). Beside other parts, each
+    ``count(distinct x) [FILTER (WHERE c)]`` is counted in a GROUP BY of its own, c in its
+    WHERE, and LEFT JOINed on the key: given distinct and plain aggregates in one GROUP BY,
+    DuckDB materialises the whole fact scan and aggregates it once per distinct aggregate."""
     f = "f"
     start = datetime.combine(period.start, time())
     end = datetime.combine(period.end, time())
@@ -65,19 +70,41 @@ def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
             key: exp.Expression = col(source.person, f)
         else:
             key, by_unit = col(source.unit or "", f), True
-        q = exp.select(exp.alias_(key, "_k", quote=True), *parts).from_(rel)
+        base = exp.select(exp.alias_(key, "_k", quote=True)).from_(rel)
     else:
         key = col("ancestor_id", "t")
-        q = exp.select(exp.alias_(key, "_k", quote=True), *parts).from_(rel)
+        base = exp.select(exp.alias_(key, "_k", quote=True)).from_(rel)
         if source.unit:
-            q = q.join(exp.alias_(exp.to_table(TREE), "t", table=True),
-                       on=T(":a = :b", a=col("unit_id", "t"), b=col(source.unit, f)))
+            base = base.join(exp.alias_(exp.to_table(TREE), "t", table=True),
+                             on=T(":a = :b", a=col("unit_id", "t"), b=col(source.unit, f)))
         else:
-            q = q.join(exp.alias_(exp.to_table(PU), "pu", table=True),
-                       on=T(":a = :b", a=col("person_id", "pu"), b=col(source.person or "", f)))
-            q = q.join(exp.alias_(exp.to_table(TREE), "t", table=True),
-                       on=T(":a = :b", a=col("unit_id", "t"), b=col("unit_id", "pu")))
-    return q.where(where).group_by(key), by_unit
+            base = base.join(exp.alias_(exp.to_table(PU), "pu", table=True),
+                             on=T(":a = :b", a=col("person_id", "pu"),
+                                  b=col(source.person or "", f)))
+            base = base.join(exp.alias_(exp.to_table(TREE), "t", table=True),
+                             on=T(":a = :b", a=col("unit_id", "t"), b=col("unit_id", "pu")))
+    parts = _parts_of(cs, source.name)
+    distinct = [(n, p) for n, p in parts if is_distinct(p)]
+    if not distinct or len(parts) == 1:
+        q = base.select(*[exp.alias_(fold_filter(p), n, quote=True) for n, p in parts])
+        return q.where(where).group_by(key.copy()), by_unit
+
+    def grouped(cond: exp.Expression | None, *aggs: exp.Expression) -> exp.Subquery:
+        q = base.select(*aggs).where(where if cond is None else exp.and_(where, cond.copy()))
+        return q.group_by(key.copy()).subquery()
+
+    plain = [exp.alias_(fold_filter(p), n, quote=True) for n, p in parts if not is_distinct(p)]
+    q = exp.select(_star("m")).from_(exp.alias_(grouped(None, *plain), "m", table=True))
+    for i, (name, part) in enumerate(distinct):
+        agg, cond = split_filter(part)
+        alias = f"d{i}"
+        q = q.join(exp.alias_(grouped(cond, exp.alias_(agg.copy(), name, quote=True)), alias,
+                              table=True),
+                   on=T(":a = :b", a=col("_k", alias), b=col("_k", "m")), join_type="LEFT")
+        # the entity has facts, none of them counted: 0, as count gives over no rows
+        q = q.select(exp.alias_(T("COALESCE(:c, 0)", c=col(name, alias)), name, quote=True),
+                     copy=False)
+    return q, by_unit
 
 
 def _parts_of(cs: CompiledScheme, source: str) -> list[tuple[str, exp.Expression]]:

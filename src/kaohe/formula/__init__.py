@@ -3,9 +3,11 @@
 from kaohe.formula.check import (
     check_aggregate_formula, check_scalar_formula, parse_formula,
 )
-from kaohe.formula.compile import CompiledValue, compile_aggregate, compile_scalar
+from kaohe.formula.compile import (
+    CompiledValue, compile_aggregate, compile_scalar, fold_filter, is_distinct, split_filter,
+)
 
 __all__ = [
     "CompiledValue", "check_aggregate_formula", "check_scalar_formula", "compile_aggregate",
-    "compile_scalar", "parse_formula",
+    "compile_scalar", "fold_filter", "is_distinct", "parse_formula", "split_filter",
 ]
