@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from kaohe.periods import Period
@@ -78,26 +79,25 @@ def _arrow_type(t: str) -> pa.DataType:
 
 def save_run(store: Store, result: RunResult, scheme: Scheme, period: Period,
              started: datetime) -> None:
-    """Store a completed run, all or nothing. The wide result is unpivoted inside DuckDB
-    (one INSERT … SELECT per indicator), not row by row in Python."""
+    """Store a completed run, all or nothing. The indicator rows (entities × indicators) are
+    built as Arrow columns — run, entity and code dictionary-encoded — and inserted in one
+    statement."""
     t = result.table
     group = (" || '/' || ".join(f"COALESCE(CAST({quote('g_' + p)} AS VARCHAR), '')"
                                 for p in result.peers) or "''")
     run = result.run_id.replace("'", "''")
+    indicators = _indicator_rows(result, [i.code for i in scheme.indicators])
     with store.connect() as con:
         con.register("res", t)
+        con.register("inds", indicators)
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
                 f"INSERT INTO run_entities SELECT '{run}', id, name, {group}, total, rank, "
                 "group_size, grade, vetoed, bottom, eliminate, payout FROM res")
-            for ind in scheme.indicators:
-                c = ind.code.replace("'", "''")
-                con.execute(
-                    f"INSERT INTO run_indicators SELECT '{run}', id, '{c}', "
-                    f"CAST({quote('v_' + ind.code)} AS DOUBLE), "
-                    f"CAST({quote('p_' + ind.code)} AS DOUBLE), "
-                    f"CAST({quote('m_' + ind.code)} AS BOOLEAN) FROM res")
+            if indicators.num_rows:
+                con.execute("INSERT INTO run_indicators SELECT run_id, entity_id, code, value, "
+                            "points, missing FROM inds")
             con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)",
                         [result.run_id, scheme.code, str(period), period.start, result.engine,
                          started, datetime.now(), scheme.text, len(t)])
@@ -105,3 +105,33 @@ def save_run(store: Store, result: RunResult, scheme: Scheme, period: Period,
         except Exception:
             con.execute("ROLLBACK")
             raise
+        finally:
+            con.unregister("inds")
+            con.unregister("res")
+
+
+def _indicator_rows(result: RunResult, codes: list[str]) -> pa.Table:
+    """One row per indicator and entity, indicator by indicator: run_id, entity_id, code,
+    value, points, missing (NaN and None → NULL)."""
+    t = result.table
+    n, k = len(t), len(codes)
+    ids = pa.array(t["id"].astype(object).to_numpy(), pa.string())
+
+    def stacked(prefix: str) -> pa.Array:
+        return pa.array(np.concatenate(
+            [t[prefix + c].to_numpy("float64", na_value=np.nan) for c in codes]
+            or [np.empty(0)]), from_pandas=True)
+
+    def dictionary(indices: np.ndarray, values: pa.Array) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), values)
+
+    missing = np.concatenate([t["m_" + c].to_numpy(bool) for c in codes] or [np.empty(0, bool)])
+    return pa.table({
+        "run_id": dictionary(np.zeros(n * k, np.int32), pa.array([result.run_id])),
+        "entity_id": dictionary(np.tile(np.arange(n, dtype=np.int32), k), ids),
+        "code": dictionary(np.repeat(np.arange(k, dtype=np.int32), n),
+                           pa.array(codes, pa.string())),
+        "value": stacked("v_"),
+        "points": stacked("p_"),
+        "missing": pa.array(missing, pa.bool_()),
+    })
