@@ -121,4 +121,10 @@ def demo(directory: Path, scale: float, seed: int, engine: str | None) -> None:
     run_demo(directory, scale=scale, seed=seed, engine=engine, console=out, progress=_progress)
 
 
-COMMANDS = [check, import_, run, explain, demo]
+def _web_commands() -> list[click.Command]:
+    from kaohe.cli.web import manage, serve
+
+    return [serve, manage]
+
+
+COMMANDS = [check, import_, run, explain, demo, *_web_commands()]

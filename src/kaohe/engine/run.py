@@ -78,13 +78,16 @@ def _period_rows(store: Store, src: Source, period: Period) -> pa.Table:
 
 
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
-               save: bool = True, progress: Progress | None = None) -> RunOutput:
+               save: bool = True, progress: Progress | None = None,
+               scheme: Scheme | None = None) -> RunOutput:
+    """Compute scheme ``code`` for a period; ``scheme`` overrides the workspace's file (the web
+    recomputes a past period with the version it was first run with)."""
     say = progress or (lambda _m: None)
     engine = engine or ws.settings.engine
     if engine not in ("duckdb", "spark"):
         raise InputError(f"engine {engine!r} 无效 must be duckdb or spark")
     started = datetime.now()
-    scheme = ws.scheme(code)
+    scheme = scheme if scheme is not None else ws.scheme(code)
     period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
     say("编译方案 compiling scheme")
     cs = compile_for(ws, scheme)

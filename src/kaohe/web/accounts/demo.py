@@ -1,0 +1,63 @@
+"""One demo account per role, chosen from the demo workspace's org (README lists them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from kaohe.web.accounts.models import Profile
+from kaohe.web.core.roles import Role
+from kaohe.web.org.models import Person, Unit
+
+DEMO_PASSWORD = "kaohe-demo-2026"
+HALL_KINDS = ["自营厅", "合作厅", "特约厅", "代理店"]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    what: str
+
+
+def _first_hall(kind_contains: str) -> Unit:
+    halls = Unit.objects.filter(kind__contains=kind_contains).order_by("path")
+    for unit in halls:
+        if unit.people.filter(position="营业员").exists():
+            return unit
+    raise LookupError(f"the org has no {kind_contains} with clerks")
+
+
+@transaction.atomic
+def create_demo_accounts() -> list[DemoAccount]:
+    """Create (or reset) the demo accounts; returns what each one is."""
+    User = get_user_model()
+    branch = Unit.objects.filter(depth=1).order_by("path").first()
+    hall = _first_hall("自营厅")
+    partner_hall = _first_hall("合作厅")
+    clerk = Person.objects.filter(unit=hall, position="营业员").order_by("pk").first()
+    head = (Person.objects.filter(unit=hall, position="营业厅主任").order_by("pk").first()
+            or Person.objects.filter(unit=hall).exclude(position="营业员").order_by("pk").first())
+    inspected = list(Unit.objects.filter(kind__in=HALL_KINDS).order_by("path")[:6])
+    plan = [
+        ("admin", Role.ADMIN, None, None, "全部 everything"),
+        ("assessor", Role.ASSESSOR, branch, None, f"{branch.name if branch else ''}"),
+        ("head", Role.HEAD, hall, head, hall.name),
+        ("staff", Role.STAFF, hall, clerk, f"{clerk.name if clerk else ''}（{hall.name}）"),
+        ("inspector", Role.INSPECTOR, None, None, f"{len(inspected)} 个营业厅 outlets"),
+        ("partner", Role.PARTNER, partner_hall, None, partner_hall.name),
+    ]
+    out: list[DemoAccount] = []
+    for username, role, unit, person, what in plan:
+        user, _ = User.objects.get_or_create(username=username)
+        user.set_password(DEMO_PASSWORD)
+        user.is_superuser = user.is_staff = role == Role.ADMIN
+        user.save()
+        profile, _ = Profile.objects.update_or_create(user=user, defaults={
+            "role": role, "unit": unit, "person": person})
+        if role == Role.INSPECTOR:
+            profile.outlets.set(inspected)
+        out.append(DemoAccount(username, str(role.label), what))
+    return out

@@ -1,0 +1,68 @@
+"""Appeals (申诉): staff appeal a result; an assessor accepts with an adjustment or rejects."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kaohe.web.audit.models import ChangeLogged
+from kaohe.web.core.querysets import RestrictedQuerySet, Scope
+
+
+class Appeal(ChangeLogged):
+    class Status(models.TextChoices):
+        FILED = "filed", _("待处理")
+        ACCEPTED = "accepted", _("已采纳")
+        REJECTED = "rejected", _("已驳回")
+
+    result = models.ForeignKey("runs.Result", on_delete=models.PROTECT, related_name="appeals",
+                               verbose_name=_("考核结果"))
+    indicator = models.CharField(_("申诉指标"), max_length=80, blank=True)
+    reason = models.TextField(_("申诉理由"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices,
+                              default=Status.FILED)
+    adjustment = models.DecimalField(_("调整分值"), max_digits=8, decimal_places=2, null=True,
+                                     blank=True)
+    decision = models.TextField(_("处理意见"), blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("申诉人"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("处理人"))
+    created = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("申诉")
+        verbose_name_plural = _("申诉")
+
+    def __str__(self) -> str:
+        return f"{_('申诉')} #{self.pk}"
+
+    @staticmethod
+    def scope_q(scope: Scope) -> Q:
+        if scope.person_id:
+            return Q(result__run__entity="person", result__entity_id=scope.person_id)
+        return scope.units_q("result__unit__")
+
+
+class Attachment(ChangeLogged):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="appeals/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+
+    objects = RestrictedQuerySet.as_manager()
+
+    @staticmethod
+    def scope_q(scope: Scope) -> Q:
+        if scope.person_id:
+            return Q(appeal__result__run__entity="person",
+                     appeal__result__entity_id=scope.person_id)
+        return scope.units_q("appeal__result__unit__")

@@ -1,0 +1,38 @@
+"""Template context: the user's role and the menu entries the role may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from kaohe.web.core.roles import Action, Role, can, role_of
+
+# (label, url name, action needed); a menu entry is shown when the role may take the action.
+MENU = [
+    (_("首页"), "core:dashboard", Action.VIEW),
+    (_("考核结果"), "runs:list", Action.VIEW),
+    (_("考核方案"), "schemes:list", Action.CONFIGURE),
+    (_("数据导入"), "data:list", Action.IMPORT),
+    (_("检查录入"), "data:inspection_new", Action.INSPECT),
+    (_("抽查与答题"), "data:entry", Action.ENTER),
+    (_("申诉"), "appeals:list", Action.VIEW),
+    (_("审计日志"), "audit:list", Action.AUDIT),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    items = []
+    for label, name, action in MENU:
+        if can(user, action):
+            try:
+                items.append({"label": label, "url": reverse(name)})
+            except NoReverseMatch:  # an app that does not offer this page yet
+                continue
+    role = role_of(user)
+    return {"menu": items, "role": role,
+            "role_label": Role(role).label if role else "",
+            "kaohe_can": {a: can(user, a) for a in Action.values}}

@@ -1,0 +1,67 @@
+"""Prepare the web database for the workspace: migrate, copy the org and the schemes, and (with
+--demo) create the demo accounts and compute every period the workspace has data for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from kaohe.web.core.workspace import store_lock, workspace
+
+
+def stored_periods() -> list[tuple[str, str]]:
+    """(scheme, period) of every run the CLI stored in the workspace, oldest period first, so
+    that monthly runs exist before the quarterly scheme reads them."""
+    ws = workspace()
+    if not ws.store.path.exists():
+        return []
+    with store_lock, ws.store.connect(read_only=True) as con:
+        if not ws.store.has_table(con, "runs"):
+            return []
+        rows = con.execute("SELECT DISTINCT scheme, period, period_start FROM runs "
+                           "WHERE status = 'done' ORDER BY period_start, CASE WHEN period LIKE '%Q%' THEN 1 ELSE 0 END, scheme").fetchall()
+    return [(str(r[0]), str(r[1])) for r in rows]
+
+
+class Command(BaseCommand):
+    help = "migrate, sync the org and schemes from the workspace; --demo: accounts and runs"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--demo", action="store_true",
+                            help="create the demo accounts and run every demo period")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from kaohe.web.org.sync import sync_org
+        from kaohe.web.schemes.services import sync_schemes
+
+        call_command("migrate", verbosity=0, interactive=False)
+        ws = workspace()
+        units, people = sync_org(ws.org)
+        schemes = sync_schemes(ws)
+        self.stdout.write(f"组织 org: {units} units, {people} people; 方案 schemes: "
+                          f"{', '.join(s.code for s in schemes)}")
+        if options["demo"]:
+            self._demo(schemes)
+
+    def _demo(self, schemes: list[Any]) -> None:
+        from kaohe.web.accounts.demo import DEMO_PASSWORD, create_demo_accounts
+        from kaohe.web.runs.models import Run
+        from kaohe.web.runs.services import create_run, execute_run
+
+        for account in create_demo_accounts():
+            self.stdout.write(f"  {account.username:<10} {account.role}  {account.what}")
+        self.stdout.write(f"  密码 password: {DEMO_PASSWORD}")
+        admin = None
+        by_code = {s.code: s for s in schemes}
+        for code, period in stored_periods():
+            scheme = by_code[code]
+            if Run.objects.filter(scheme=scheme, period=period, status=Run.Status.DONE).exists():
+                continue
+            run = execute_run(create_run(scheme, period, admin).pk)
+            self.stdout.write(f"  {code} {period}: {run.get_status_display()} {run.error}")
+            if run.status == Run.Status.DONE and code != "clerk_quarter":
+                from django.utils import timezone
+                run.published_at = timezone.now()
+                run.save(update_fields=["published_at"])

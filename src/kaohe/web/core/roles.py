@@ -1,0 +1,65 @@
+"""The six roles of kaohe's web application and what each may do (docs/web.md).
+
+A user's role and scope live on ``accounts.Profile``. Scope is a piece of the org tree:
+
+- admin 考核管理员: everything;
+- assessor 考核专员: a unit subtree (a branch): configure, import, run, publish, decide appeals;
+- head 厅经理: one outlet and its staff; enters spot checks and quiz scores;
+- staff 营业员: their own results only; files appeals;
+- inspector 暗访员: the outlets assigned to them; enters inspections;
+- partner 合作渠道: their own outlet's results and commission statement.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("考核管理员")
+    ASSESSOR = "assessor", _("考核专员")
+    HEAD = "head", _("厅经理")
+    STAFF = "staff", _("营业员")
+    INSPECTOR = "inspector", _("暗访员")
+    PARTNER = "partner", _("合作渠道")
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("查看")
+    CONFIGURE = "configure", _("配置方案")
+    IMPORT = "import", _("导入数据")
+    RUN = "run", _("运行考核")
+    PUBLISH = "publish", _("发布通报")
+    DECIDE = "decide", _("处理申诉")
+    APPEAL = "appeal", _("提出申诉")
+    INSPECT = "inspect", _("录入检查")
+    ENTER = "enter", _("录入抽查与答题")
+    AUDIT = "audit", _("查看审计")
+
+
+# Which actions each role may take at all; *where* is the scope's business (querysets).
+ALLOWED: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(Action.values),
+    Role.ASSESSOR: frozenset({Action.VIEW, Action.CONFIGURE, Action.IMPORT, Action.RUN,
+                              Action.PUBLISH, Action.DECIDE, Action.AUDIT}),
+    Role.HEAD: frozenset({Action.VIEW, Action.ENTER}),
+    Role.STAFF: frozenset({Action.VIEW, Action.APPEAL}),
+    Role.INSPECTOR: frozenset({Action.VIEW, Action.INSPECT}),
+    Role.PARTNER: frozenset({Action.VIEW}),
+}
+
+
+def role_of(user: object) -> str | None:
+    """The user's role, or None for anonymous users and users without a profile."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if getattr(user, "is_superuser", False):
+        return Role.ADMIN
+    profile = getattr(user, "profile", None)
+    return profile.role if profile is not None else None
+
+
+def can(user: object, action: str) -> bool:
+    role = role_of(user)
+    return role is not None and action in ALLOWED[role]

@@ -1,0 +1,134 @@
+"""Runs (a scheme computed for a period) and their results, copied from the engine's output so
+that scope applies in querysets. Accepted appeals adjust a result; ``final_*`` fields hold the
+re-ranked, re-graded values every page shows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kaohe.web.audit.models import ChangeLogged
+from kaohe.web.core.querysets import RestrictedQuerySet, Scope
+
+
+class Run(ChangeLogged):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("运行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    scheme = models.ForeignKey("schemes.Scheme", on_delete=models.PROTECT, related_name="runs",
+                               verbose_name=_("方案"))
+    version = models.ForeignKey("schemes.SchemeVersion", on_delete=models.PROTECT,
+                                related_name="runs", verbose_name=_("方案版本"))
+    period = models.CharField(_("考核期"), max_length=10)
+    engine = models.CharField(_("引擎"), max_length=10, default="duckdb")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices,
+                              default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)  # percent
+    message = models.CharField(_("当前步骤"), max_length=200, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    engine_run_id = models.CharField(max_length=64, blank=True)
+    entity = models.CharField(max_length=10, blank=True)  # person | unit
+    indicators = models.JSONField(default=list)  # [{code, name, role, weight, rule, formula, ...}]
+    grades = models.JSONField(default=list)  # [[min, label], ...]
+    peers = models.JSONField(default=list)
+    has_payout = models.BooleanField(default=False)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("发起人"))
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("发布人"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("考核运行")
+        verbose_name_plural = _("考核运行")
+
+    def __str__(self) -> str:
+        return f"{self.scheme.name} {self.period} #{self.pk}"
+
+    @property
+    def published(self) -> bool:
+        return self.published_at is not None
+
+    @staticmethod
+    def scope_q(scope: Scope) -> Q:
+        # A run is visible to whoever may see one of its results; the results are restricted.
+        return Q()
+
+
+class Result(ChangeLogged):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="results")
+    entity_id = models.CharField(_("编号"), max_length=64)
+    name = models.CharField(_("名称"), max_length=200)
+    unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("所属单位"),
+                             help_text=_("人员：考核期末所在单位；单位：其本身"))
+    unit_name = models.CharField(_("所属单位"), max_length=200, blank=True)
+    group_key = models.CharField(max_length=300, blank=True)
+    group_name = models.CharField(_("分组"), max_length=300, blank=True)
+    total = models.DecimalField(_("原始总分"), max_digits=12, decimal_places=2)
+    rank = models.PositiveIntegerField(_("原始排名"))
+    grade = models.CharField(_("原始等级"), max_length=60, blank=True)
+    group_size = models.PositiveIntegerField(_("组内人数"))
+    vetoed = models.BooleanField(_("一票否决"), default=False)
+    bottom = models.BooleanField(_("末位"), default=False)
+    eliminate = models.BooleanField(_("末位淘汰"), default=False)
+    payout = models.DecimalField(_("兑现金额"), max_digits=14, decimal_places=2, null=True,
+                                 blank=True)
+    adjustment = models.DecimalField(_("申诉调整"), max_digits=12, decimal_places=2, default=0)
+    final_total = models.DecimalField(_("总分"), max_digits=12, decimal_places=2)
+    final_rank = models.PositiveIntegerField(_("排名"))
+    final_grade = models.CharField(_("等级"), max_length=60, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["run", "group_key", "final_rank", "entity_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "entity_id"],
+                                               name="result_unique_entity")]
+        verbose_name = _("考核结果")
+        verbose_name_plural = _("考核结果")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.run.period}"
+
+    @staticmethod
+    def scope_q(scope: Scope) -> Q:
+        if scope.person_id:
+            return Q(run__entity="person", entity_id=scope.person_id)
+        return scope.units_q("unit__")
+
+
+class Score(models.Model):
+    """One indicator of one result: the value and the points (spec §6)."""
+
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="scores")
+    code = models.CharField(max_length=80)
+    value = models.FloatField(null=True, blank=True)
+    points = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    missing = models.BooleanField(default=False)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["result", "id"]
+        constraints = [models.UniqueConstraint(fields=["result", "code"],
+                                               name="score_unique_code")]
+
+    @staticmethod
+    def scope_q(scope: Scope) -> Q:
+        if scope.person_id:
+            return Q(result__run__entity="person", result__entity_id=scope.person_id)
+        return scope.units_q("result__unit__")

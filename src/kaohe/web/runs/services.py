@@ -1,0 +1,189 @@
+"""Create, execute and adjust runs: the seam between the web and kaohe's engine.
+
+``create_run`` records a queued run; ``start_run`` executes it in a background thread (or
+inline when ``KAOHE_RUNS_INLINE``); ``execute_run`` calls the engine with the scheme version
+the run names, then copies the results into ``Result``/``Score`` rows in one transaction.
+Progress is written with ``QuerySet.update`` (no audit entry per step).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from kaohe.periods import parse_period
+from kaohe.scheme.loader import parse_scheme
+from kaohe.web.audit.middleware import acting_as
+from kaohe.web.core.workspace import store_lock, workspace
+from kaohe.web.org.models import Unit
+from kaohe.web.runs.models import Result, Run, Score
+from kaohe.web.runs.ranking import Ranked, adjusted_total, rerank
+from kaohe.web.schemes.models import Scheme, SchemeVersion
+
+log = logging.getLogger(__name__)
+
+# Engine progress messages (engine/run.py) → percent shown in the progress bar.
+STEPS = [("编译", 10), ("准备", 25), ("计算", 45), ("保存", 80)]
+
+
+def create_run(scheme: Scheme, period: str, user: Any, version: SchemeVersion | None = None,
+               engine: str = "duckdb") -> Run:
+    version = version or scheme.current
+    if version is None:
+        raise ValueError(f"scheme {scheme.code} has no version")
+    parse_period(period, scheme.period)  # raises InputError with a clear message
+    return Run.objects.create(scheme=scheme, version=version, period=period, engine=engine,
+                              started_by=user if getattr(user, "is_authenticated", False)
+                              else None)
+
+
+def start_run(run: Run) -> None:
+    """Execute ``run`` without blocking the request."""
+    if settings.KAOHE_RUNS_INLINE:
+        execute_run(run.pk)
+        return
+    user = run.started_by
+
+    def work() -> None:
+        close_old_connections()
+        try:
+            with acting_as(user):
+                execute_run(run.pk)
+        finally:
+            close_old_connections()
+
+    threading.Thread(target=work, name=f"kaohe-run-{run.pk}", daemon=True).start()
+
+
+def _progress(run_pk: int) -> Any:
+    def say(message: str) -> None:
+        pct = next((p for key, p in STEPS if message.startswith(key)), None)
+        fields: dict[str, Any] = {"message": message[:200]}
+        if pct is not None:
+            fields["progress"] = pct
+        Run.objects.filter(pk=run_pk).update(**fields)
+    return say
+
+
+def execute_run(run_pk: int) -> Run:
+    """Compute the run; on failure the run is marked failed with the error (nothing stored)."""
+    run = Run.objects.select_related("scheme", "version").get(pk=run_pk)
+    Run.objects.filter(pk=run_pk).update(status=Run.Status.RUNNING, started=timezone.now(),
+                                         progress=5, message="开始 starting")
+    try:
+        from kaohe.engine.run import run_scheme
+
+        scheme = parse_scheme(run.version.text, run.scheme.code)
+        with store_lock:
+            ws = workspace()
+            out = run_scheme(ws, run.scheme.code, run.period, engine=run.engine,
+                             progress=_progress(run_pk), scheme=scheme)
+            org = ws.org
+        Run.objects.filter(pk=run_pk).update(progress=90, message="写入结果 storing results")
+        _store_results(run, out.result, org)
+    except Exception as exc:  # the job's failure state carries the message
+        log.exception("run %s failed", run_pk)
+        Run.objects.filter(pk=run_pk).update(status=Run.Status.FAILED, error=str(exc)[:4000],
+                                             finished=timezone.now(), message="失败 failed")
+        return Run.objects.get(pk=run_pk)
+    return Run.objects.get(pk=run_pk)
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _dec(v: Any) -> Decimal | None:
+    f = _num(v)
+    return None if f is None else Decimal(str(round(f, 2))).quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def _store_results(run: Run, result: Any, org: Any) -> None:
+    from kaohe.periods import parse_period as pp
+
+    period = pp(run.period, run.scheme.period)
+    last_day = period.end.fromordinal(period.end.toordinal() - 1)
+    units = set(Unit.objects.values_list("pk", flat=True))
+    person_unit: dict[str, str] = {}
+    if result.entity == "person":
+        on = org.positions_on(last_day)
+        person_unit = {str(r.person_id): str(r.unit_id) for r in on.itertuples(index=False)}
+        # people who left before the period's end: their last unit in the period
+        for r in org.assignments.sort_values("start").itertuples(index=False):
+            pid = str(r.person_id)
+            if pid not in person_unit and r.start < period.end and (
+                    r.end is None or r.end != r.end or r.end >= period.start):
+                person_unit[pid] = str(r.unit_id)
+    results: list[Result] = []
+    scores: list[list[Score]] = []
+    peers = list(result.peers)
+    for row in result.table.to_dict("records"):
+        eid = str(row["id"])
+        unit_id = person_unit.get(eid) if result.entity == "person" else eid
+        total = _dec(row["total"]) or Decimal("0.00")
+        group_key = "/".join(str(row.get(f"g_{p}") or "") for p in peers)
+        results.append(Result(
+            run=run, entity_id=eid, name=str(row.get("name") or eid),
+            unit_id=unit_id if unit_id in units else None,
+            unit_name=str(row.get("unit_name") or ""), group_key=group_key,
+            group_name=str(row.get("group_name") or ""), total=total, rank=int(row["rank"]),
+            grade=str(row.get("grade") or ""), group_size=int(row["group_size"]),
+            vetoed=bool(row["vetoed"]), bottom=bool(row["bottom"]),
+            eliminate=bool(row["eliminate"]), payout=_dec(row.get("payout")),
+            final_total=total, final_rank=int(row["rank"]),
+            final_grade=str(row.get("grade") or "")))
+        scores.append([Score(code=i.code, value=_num(row.get(f"v_{i.code}")),
+                             points=_dec(row.get(f"p_{i.code}")),
+                             missing=bool(row.get(f"m_{i.code}")))
+                       for i in result.indicators])
+    Result.objects.bulk_create(results, batch_size=500)
+    saved = {r.entity_id: r for r in Result.objects.filter(run=run)}
+    flat = []
+    for res, ss in zip(results, scores, strict=True):
+        for s in ss:
+            s.result = saved[res.entity_id]
+            flat.append(s)
+    Score.objects.bulk_create(flat, batch_size=2000)
+    run.status = Run.Status.DONE
+    run.progress = 100
+    run.message = "完成 done"
+    run.finished = timezone.now()
+    run.engine_run_id = result.run_id
+    run.entity = result.entity
+    run.peers = peers
+    run.grades = [[g[0], g[1]] for g in result.grades]
+    run.has_payout = bool(result.has_payout)
+    run.indicators = [{"code": i.code, "name": i.name, "role": i.role, "weight": i.weight,
+                       "rule": i.rule, "formula": i.formula, "source": i.source,
+                       "missing": i.missing} for i in result.indicators]
+    run.save()
+
+
+@transaction.atomic
+def apply_adjustments(run: Run) -> None:
+    """Re-rank and re-grade the run's results from their adjustments (inside the caller's
+    transaction when there is one). Results whose rank or grade changes are saved (audited)."""
+    results = list(Result.objects.select_for_update().filter(run=run))
+    ranked = rerank([Ranked(key=r.entity_id, group=r.group_key, vetoed=r.vetoed,
+                            total=adjusted_total(r.total, r.adjustment, r.vetoed))
+                     for r in results], run.grades)
+    by_key = {r.key: r for r in ranked}
+    for r in results:
+        new = by_key[r.entity_id]
+        if (r.final_total, r.final_rank, r.final_grade) != (new.total, new.rank, new.grade):
+            r.final_total, r.final_rank, r.final_grade = new.total, new.rank, new.grade
+            r.save(update_fields=["final_total", "final_rank", "final_grade"])

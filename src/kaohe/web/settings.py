@@ -1,0 +1,156 @@
+"""Django settings for kaohe's web application.
+
+Environment:
+- ``KAOHE_WORKSPACE``: the workspace folder the site serves (default ``demo-workspace``).
+- ``DATABASE_URL``: the application database; SQLite in the workspace by default,
+  e.g. ``postgresql://postgres@127.0.0.1:5432/test`` for PostgreSQL (docs/operations.md).
+- ``KAOHE_SECRET_KEY``: required when ``KAOHE_DEBUG`` is off; ``KAOHE_DEBUG=1`` for development.
+- ``KAOHE_ALLOWED_HOSTS``: comma-separated host names (default: localhost names).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+WEB_DIR = Path(__file__).resolve().parent
+WORKSPACE = Path(os.environ.get("KAOHE_WORKSPACE", "demo-workspace")).resolve()
+
+DEBUG = os.environ.get("KAOHE_DEBUG", "") == "1"
+SECRET_KEY = os.environ.get("KAOHE_SECRET_KEY") or (
+    "kaohe-development-only-key" if DEBUG or os.environ.get("KAOHE_DEMO") == "1" else "")
+if not SECRET_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("KAOHE_SECRET_KEY is not set (or set KAOHE_DEBUG=1 for development)")
+ALLOWED_HOSTS = [h for h in os.environ.get(
+    "KAOHE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "csp",
+    "kaohe.web.core",
+    "kaohe.web.accounts",
+    "kaohe.web.org",
+    "kaohe.web.schemes",
+    "kaohe.web.data",
+    "kaohe.web.runs",
+    "kaohe.web.appeals",
+    "kaohe.web.audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kaohe.web.audit.middleware.CurrentUserMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "kaohe.web.urls"
+WSGI_APPLICATION = "kaohe.web.wsgi.application"
+
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.template.context_processors.i18n",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+        "kaohe.web.core.context.navigation",
+    ]},
+}]
+
+DATABASES = {"default": dj_database_url.config(
+    default=f"sqlite:///{WORKSPACE / 'web.sqlite3'}", conn_max_age=0)}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Runs write from a background thread while requests read: wait rather than fail.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Login throttling (django-axes): 5 failures lock the user name + address for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+
+# Security headers and cookies.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if os.environ.get("KAOHE_HTTPS") == "1":
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_SSL_REDIRECT = True
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}}
+
+# Uploads: size-limited; kept in the workspace, never served as code.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+KAOHE_MAX_UPLOAD_BYTES = int(os.environ.get("KAOHE_MAX_UPLOAD_MB", "50")) * 1024 * 1024
+KAOHE_MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MEDIA_ROOT = WORKSPACE / "uploads"
+MEDIA_URL = "/media/"  # never routed: attachments are streamed by a scoped view
+
+# Runs start in a background thread; tests may run them inline.
+KAOHE_RUNS_INLINE = os.environ.get("KAOHE_RUNS_INLINE", "") == "1"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [WEB_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = WORKSPACE / "static"
+
+# Static files are served by kaohe itself (WhiteNoise), straight from the apps' static folders:
+# outlets' intranets are offline, so nothing comes from a CDN.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG

@@ -1,0 +1,70 @@
+"""The seam between the web and the engine: runs copied into results, scope in querysets."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.test import TestCase
+
+from kaohe.web.runs.models import Result
+from kaohe.web.runs.ranking import Ranked, adjusted_total, rerank
+from world import World, build_world
+
+
+class RerankTests(TestCase):
+    def test_competition_ranks_per_group_and_grades(self) -> None:
+        grades = [[90, "A"], [60, "B"], [0, "C"]]
+        rows = rerank([Ranked("a", "g1", Decimal("95")), Ranked("b", "g1", Decimal("80")),
+                       Ranked("c", "g1", Decimal("80")), Ranked("d", "g1", Decimal("10")),
+                       Ranked("e", "g2", Decimal("50")),
+                       Ranked("f", "g2", Decimal("0"), vetoed=True)], grades)
+        self.assertEqual([(r.key, r.rank, r.grade) for r in rows],
+                         [("a", 1, "A"), ("b", 2, "B"), ("c", 2, "B"), ("d", 4, "C"),
+                          ("e", 1, "C"), ("f", 2, "C")])
+
+    def test_adjusted_total_is_never_negative_and_vetoed_stays_zero(self) -> None:
+        self.assertEqual(adjusted_total(Decimal("3.50"), Decimal("-5"), False), Decimal("0.00"))
+        self.assertEqual(adjusted_total(Decimal("70.25"), Decimal("2.5"), False),
+                         Decimal("72.75"))
+        self.assertEqual(adjusted_total(Decimal("0"), Decimal("10"), True), Decimal("0.00"))
+
+
+class RunSeamTests(TestCase):
+    world: World
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world()
+
+    def test_results_match_the_engine_store(self) -> None:
+        from kaohe.web.core.workspace import workspace
+
+        run = self.world.runs["clerk_star"]
+        ws = workspace()
+        with ws.store.connect(read_only=True) as con:
+            rows = con.execute("SELECT entity_id, total, rank, grade FROM run_entities "
+                               "WHERE run_id = ?", [run.engine_run_id]).fetchall()
+        stored = {r.entity_id: r for r in Result.objects.filter(run=run)}
+        self.assertEqual(len(rows), len(stored))
+        for eid, total, rank, grade in rows:
+            self.assertEqual(stored[eid].total, Decimal(str(round(total, 2))).quantize(
+                Decimal("0.01")))
+            self.assertEqual(stored[eid].rank, rank)
+            self.assertEqual(stored[eid].grade, grade or "")
+
+    def test_scope_in_querysets(self) -> None:
+        w = self.world
+        run = w.runs["clerk_star"]
+        mine = Result.objects.restrict(w.users["staff"]).filter(run=run)
+        self.assertEqual([r.entity_id for r in mine], [w.clerk.pk])
+        head = Result.objects.restrict(w.users["head"]).filter(run=run)
+        self.assertTrue(head.exists())
+        self.assertTrue(all(r.unit_id == w.hall.pk for r in head))
+        assessor = Result.objects.restrict(w.users["assessor"]).filter(run=run)
+        self.assertTrue(all(r.unit.path.startswith(w.branch.path) for r in assessor))
+        self.assertFalse(assessor.filter(entity_id=w.other_clerk.pk).exists())
+        self.assertEqual(Result.objects.restrict(w.users["admin"]).filter(run=run).count(),
+                         run.results.count())
+        from django.contrib.auth.models import AnonymousUser
+
+        self.assertFalse(Result.objects.restrict(AnonymousUser()).exists())
