@@ -1,0 +1,15 @@
+"""The dashboard needs a login and shows every role a page."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from viewtests import RoleMatrix, WorldTestCase
+
+
+class DashboardViewTests(RoleMatrix, WorldTestCase):
+    expect = {name: 200 for name in (
+        "admin", "assessor", "assessor_out", "head", "head_out", "staff", "staff_out",
+        "inspector", "inspector_out", "partner", "partner_out")}
+
+    def url(self) -> str:
+        return reverse("core:dashboard")
