@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kaohe.errors import ConfigError, RowError
 from kaohe.workspace.tables import RawTable, read_table
@@ -101,7 +103,6 @@ def _parse_day(text: str | None) -> date | None:
 def load_org(root: Path) -> Org:
     """Read org/units, org/people, org/assignments (.csv or .xlsx); list every problem."""
     folder = root / "org"
-    errors: list[RowError] = []
     paths = {stem: _find(folder, stem) for stem in ("units", "people", "assignments")}
     absent = [stem for stem, p in paths.items() if p is None]
     if absent:
@@ -110,6 +111,13 @@ def load_org(root: Path) -> Org:
     units_raw = read_table(paths["units"])  # type: ignore[arg-type]
     people_raw = read_table(paths["people"])  # type: ignore[arg-type]
     asg_raw = read_table(paths["assignments"])  # type: ignore[arg-type]
+    org = _org_by_columns(units_raw, people_raw, asg_raw)
+    return org if org is not None else _org_by_rows(units_raw, people_raw, asg_raw)
+
+
+def _org_by_rows(units_raw: RawTable, people_raw: RawTable, asg_raw: RawTable) -> Org:
+    """The org, checked row by row: raises ConfigError listing every problem."""
+    errors: list[RowError] = []
     unit_recs = _records(units_raw, ["id", "name", "kind", "parent_id"], errors)
     people_recs = _records(people_raw, ["id", "name"], errors)
     asg_recs = _records(asg_raw, ["person_id", "unit_id", "position", "start", "end"], errors)
@@ -153,7 +161,7 @@ def load_org(root: Path) -> Org:
         else:
             people[pid] = {k: v for k, v in rec.items() if k != "id"}
 
-    rows: list[tuple[str, str, str | None, date, date | None]] = []
+    rows: list[Assignment] = []
     for i, rec in enumerate(asg_recs):
         row = asg_raw.row_offset + i
         f = str(asg_raw.path)
@@ -187,6 +195,96 @@ def load_org(root: Path) -> Org:
         if len(errors) > 50:
             lines.append(f"… 另有 {len(errors) - 50} 个错误 / and {len(errors) - 50} more")
         raise ConfigError("组织数据有误 org files have errors:\n" + "\n".join(lines))
-    assignments = pd.DataFrame(rows, columns=["person_id", "unit_id", "position", "start", "end"])
-    assignments["end"] = assignments["end"].astype(object)
-    return Org(units=units, people=people, assignments=assignments)
+    return Org(units=units, people=people, assignments=_assignment_frame(rows))
+
+
+Assignment = tuple[str, str, str | None, date, date | None]
+
+
+def _assignment_frame(rows: list[Assignment]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["person_id", "unit_id", "position", "start", "end"])
+    frame["end"] = frame["end"].astype(object)
+    return frame
+
+
+# The characters str.strip() removes (str.isspace); a cell that starts or ends with one is
+# stripped in Python, as _records does, so that both readers see the same text.
+_SPACE = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_EDGE_SPACE = f"^[{_SPACE}]|[{_SPACE}]$"
+
+
+def _cells(column: pa.ChunkedArray) -> list[str | None]:
+    """A column's cells as _records reads them: stripped, empty → None."""
+    if pc.any(pc.match_substring_regex(column, _EDGE_SPACE)).as_py():
+        return [v.strip() or None if v is not None else None for v in column.to_pylist()]
+    return pc.if_else(pc.equal(column, ""), None, column).to_pylist()  # type: ignore[no-any-return]
+
+
+def _columns(raw: RawTable, required: Iterable[str]) -> dict[str, list[str | None]] | None:
+    """The columns by (stripped) header; None if a required one is missing, a header repeats
+    or a column is not text."""
+    headers = [h.strip() for h in raw.headers]
+    if len(set(headers)) < len(headers) or any(c not in headers for c in required):
+        return None
+    if any(not pa.types.is_string(raw.table.column(i).type) for i in range(len(headers))):
+        return None
+    return {h: _cells(raw.table.column(i)) for i, h in enumerate(headers)}
+
+
+def _records_by_id(cols: dict[str, list[str | None]]) -> dict[str, dict[str, str | None]] | None:
+    """id → the row's other cells; None if an id is empty or repeated."""
+    ids = cols["id"]
+    if None in ids or len(set(ids)) < len(ids):
+        return None
+    rest = [h for h in cols if h != "id"]
+    return {i: dict(zip(rest, vals, strict=True))  # type: ignore[misc]
+            for i, *vals in zip(ids, *(cols[h] for h in rest), strict=True)}
+
+
+def _days(texts: list[str | None]) -> list[date | None] | None:
+    """Each cell as _parse_day reads it (each distinct text parsed once); None if one is not a
+    date."""
+    try:
+        parsed = {t: _parse_day(t) for t in set(texts)}
+    except ValueError:
+        return None
+    return [parsed[t] for t in texts]
+
+
+def _has_cycle(units: dict[str, dict[str, str | None]]) -> bool:
+    done: set[str] = set()  # units whose chain is known to end
+    for uid in units:
+        seen: set[str] = set()
+        cur: str | None = uid
+        while cur is not None and cur in units and cur not in done:
+            if cur in seen:
+                return True
+            seen.add(cur)
+            cur = units[cur].get("parent_id")
+        done |= seen
+    return False
+
+
+def _org_by_columns(units_raw: RawTable, people_raw: RawTable, asg_raw: RawTable) -> Org | None:
+    """The org read a column at a time: the same Org as ``_org_by_rows`` for files without
+    problems; None at the first problem found (``_org_by_rows`` then lists them all)."""
+    ucols = _columns(units_raw, ["id", "name", "kind", "parent_id"])
+    pcols = _columns(people_raw, ["id", "name"])
+    acols = _columns(asg_raw, ["person_id", "unit_id", "position", "start", "end"])
+    if ucols is None or pcols is None or acols is None:
+        return None
+    units, people = _records_by_id(ucols), _records_by_id(pcols)
+    if units is None or people is None:
+        return None
+    if not all(p is None or p in units for p in ucols["parent_id"]) or _has_cycle(units):
+        return None
+    pids, uids = acols["person_id"], acols["unit_id"]
+    if not all(p in people for p in pids) or not all(u in units for u in uids):
+        return None
+    starts, ends = _days(acols["start"]), _days(acols["end"])
+    if starts is None or ends is None or None in starts:
+        return None
+    if any(e is not None and e < s for s, e in zip(starts, ends, strict=True)):  # type: ignore[operator]
+        return None
+    rows = list(zip(pids, uids, acols["position"], starts, ends, strict=True))
+    return Org(units=units, people=people, assignments=_assignment_frame(rows))  # type: ignore[arg-type]
