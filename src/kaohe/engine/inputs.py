@@ -15,48 +15,80 @@ GROUP_SEP = "\x1f"
 
 
 @dataclass(frozen=True)
-class Entity:
-    id: str
-    name: str | None
-    unit: str | None  # a person's unit; a unit itself
-    attrs: Mapping[str, str | None]
+class Population:
+    """A scheme's entities as of the period's last day, a column at a time (row i is one
+    entity): ``units`` is a person's unit, or the unit itself; ``positions`` is for people."""
+
+    entity: str  # "person" or "unit"
+    ids: list[str]
+    names: list[str | None]
+    units: list[str | None]
+    positions: list[str | None]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, keep: list[bool]) -> Population:
+        def pick(values: list[str | None]) -> list[str | None]:
+            return [v for v, k in zip(values, keep, strict=True) if k]
+
+        return Population(self.entity, pick(self.ids), pick(self.names),  # type: ignore[arg-type]
+                          pick(self.units), pick(self.positions) if self.positions else [])
 
 
-def _person_entities(org: Org, period: Period) -> list[Entity]:
-    out: list[Entity] = []
+def _text(values: list[object]) -> list[str | None]:
+    """Cells of a pandas column as text; its missing values (None, NaN, NA) as None."""
+    return [v if isinstance(v, str) else None for v in values]
+
+
+def _entities(org: Org, scheme: Scheme, period: Period) -> Population:
+    if scheme.entity != "person":
+        ids = list(org.units)
+        return Population("unit", ids, [org.units[u].get("name") for u in ids], list(ids), [])
     on = org.positions_on(period.last_day)
-    for pid, uid, position in zip(on["person_id"], on["unit_id"], on["position"], strict=True):
-        person = org.people.get(pid, {})
-        attrs: dict[str, str | None] = dict(person)
-        attrs["position"] = position
-        attrs["unit"] = uid
-        out.append(Entity(pid, person.get("name"), uid, attrs))
-    return out
+    ids = _text(on["person_id"].tolist())
+    names = [org.people.get(p, {}).get("name") if p is not None else None for p in ids]
+    return Population("person", ids, names,  # type: ignore[arg-type]
+                      _text(on["unit_id"].tolist()), _text(on["position"].tolist()))
 
 
-def _unit_entities(org: Org) -> list[Entity]:
-    return [Entity(uid, u.get("name"), uid, {**u, "parent": u.get("parent_id"), "unit": uid})
-            for uid, u in org.units.items()]
-
-
-def attribute(org: Org, e: Entity, attr: str) -> str | None:
-    """An entity's attribute: its own, `ancestor:KIND`, or (for a person) its unit's."""
+def attribute_column(org: Org, pop: Population, attr: str) -> list[str | None]:
+    """Every entity's attribute: ``ancestor:KIND`` (the unit's nearest ancestor of that kind,
+    itself included); a person's position, unit or own column, else their unit's; a unit's
+    parent, itself (unit) or own column."""
     if attr.startswith("ancestor:"):
-        return org.ancestor_of_kind(e.unit, attr.split(":", 1)[1]) if e.unit else None
-    if attr in e.attrs:
-        return e.attrs[attr]
-    if e.unit is not None and e.unit in org.units and e.unit != e.id:
-        return org.units[e.unit].get(attr)
-    return None
-
-
-def population(org: Org, scheme: Scheme, period: Period) -> list[Entity]:
-    entities = _person_entities(org, period) if scheme.entity == "person" else _unit_entities(org)
-    out = []
-    for e in entities:
-        if all((attribute(org, e, a) or "") in values for a, values in scheme.population):
-            out.append(e)
+        kind = attr.split(":", 1)[1]
+        found = {u: org.ancestor_of_kind(u, kind) for u in set(pop.units) if u}
+        return [found[u] if u else None for u in pop.units]
+    if pop.entity == "unit":
+        if attr == "unit":
+            return list(pop.ids)
+        key = "parent_id" if attr == "parent" else attr
+        return [org.units[u].get(key) for u in pop.ids]
+    if attr == "position":
+        return list(pop.positions)
+    if attr == "unit":
+        return list(pop.units)
+    out: list[str | None] = []
+    for pid, uid in zip(pop.ids, pop.units, strict=True):
+        own = org.people.get(pid, {})
+        if attr in own:
+            out.append(own[attr])
+        elif uid is not None and uid in org.units and uid != pid:
+            out.append(org.units[uid].get(attr))
+        else:
+            out.append(None)
     return out
+
+
+def population(org: Org, scheme: Scheme, period: Period) -> Population:
+    pop = _entities(org, scheme, period)
+    keep = [True] * len(pop)
+    for attr, values in scheme.population:
+        allowed = set(values)
+        column = attribute_column(org, pop, attr)
+        keep = [k and (v or "") in allowed for k, v in zip(keep, column, strict=True)]
+    return pop.take(keep)
 
 
 def _number(text: str | None) -> float | None:
@@ -66,35 +98,45 @@ def _number(text: str | None) -> float | None:
         return None
 
 
-def pop_table(org: Org, scheme: Scheme, entities: list[Entity],
+def pop_table(org: Org, scheme: Scheme, entities: Population,
               numeric_attrs: tuple[str, ...]) -> pa.Table:
     within = scheme.payout.within if scheme.payout else ()
-    cols: dict[str, list[object]] = {k: [] for k in ("entity_id", "name", "unit_name", "_unit",
-                                                      "_g", "_w", "group_name")}
+    attrs = {a: attribute_column(org, entities, a)
+             for a in dict.fromkeys([*scheme.peers, *within, *numeric_attrs])}
+    n = len(entities)
+    # a person's unit; a unit's parent
+    of = entities.units if scheme.entity == "person" else [
+        org.units[u].get("parent_id") for u in entities.ids]
+    names = {u: org.unit_name(u) for u in set(of)}
+    unit_name = [names[u] for u in of]
+    group = [attrs[p] for p in scheme.peers]
+    labels = [_labels(org, p, attrs[p]) for p in scheme.peers]
+    cols: dict[str, list[object]] = {
+        "entity_id": list(entities.ids), "name": list(entities.names), "unit_name": unit_name,
+        "_unit": list(entities.units), "_g": _joined(group, n), "_w": _joined(
+            [attrs[w] for w in within], n),
+        "group_name": [" / ".join(ls) for ls in zip(*labels, strict=True)] if labels
+        else [""] * n,
+    }
     for p in scheme.peers:
-        cols[f"g_{p}"] = []
+        cols[f"g_{p}"] = list(attrs[p])
     for a in numeric_attrs:
-        cols[f"a_{a}"] = []
-    for e in entities:
-        cols["entity_id"].append(e.id)
-        cols["name"].append(e.name)
-        if scheme.entity == "person":
-            cols["unit_name"].append(org.unit_name(e.unit))
-        else:
-            cols["unit_name"].append(org.unit_name(org.units[e.id].get("parent_id")))
-        cols["_unit"].append(e.unit)
-        group = [attribute(org, e, p) for p in scheme.peers]
-        for p, v in zip(scheme.peers, group, strict=True):
-            cols[f"g_{p}"].append(v)
-        cols["_g"].append(GROUP_SEP.join(v or "" for v in group))
-        cols["group_name"].append(" / ".join(_label(org, p, v) for p, v in
-                                             zip(scheme.peers, group, strict=True)))
-        cols["_w"].append(GROUP_SEP.join(attribute(org, e, w) or "" for w in within))
-        for a in numeric_attrs:
-            cols[f"a_{a}"].append(_number(attribute(org, e, a)))
+        cols[f"a_{a}"] = [_number(v) for v in attrs[a]]
     fields = {k: pa.array(v, pa.float64() if k.startswith("a_") else pa.string())
               for k, v in cols.items()}
     return pa.table(fields)
+
+
+def _joined(columns: list[list[str | None]], n: int) -> list[object]:
+    """The values of each row joined with GROUP_SEP, a missing one as ''."""
+    if not columns:
+        return [""] * n
+    return [GROUP_SEP.join(v or "" for v in row) for row in zip(*columns, strict=True)]
+
+
+def _labels(org: Org, attr: str, values: list[str | None]) -> list[str]:
+    found = {v: _label(org, attr, v) for v in set(values)}
+    return [found[v] for v in values]
 
 
 def _label(org: Org, attr: str, value: str | None) -> str:
