@@ -4,8 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DIR ?= demo-workspace
+# The web tests run on SQLite, then again on PostgreSQL (a server at 127.0.0.1:5432, trust auth).
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: install demo test bench clean
+.PHONY: install sysdeps-demo sysdeps-test demo serve test bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11 / needs $(PYTHON)"; exit 2; }
@@ -16,11 +20,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: install
-	$(BIN)/kaohe demo $(DEMO_DIR)
+sysdeps-demo:
+	scripts/sysdeps.sh demo
 
-test: install
+sysdeps-test:
+	scripts/sysdeps.sh test
+
+# Builds and runs the demo, writes the Excel reports, then serves the web application with one
+# demo account per role (README) at http://$(HOST):$(PORT)/ until Ctrl+C.
+demo: install sysdeps-demo
+	$(BIN)/kaohe demo $(DEMO_DIR)
+	KAOHE_DEMO=1 $(BIN)/kaohe -w $(DEMO_DIR) serve --demo --host $(HOST) --port $(PORT)
+
+# Serves an existing demo workspace again (no rebuild).
+serve: install
+	KAOHE_DEMO=1 $(BIN)/kaohe -w $(DEMO_DIR) serve --demo --host $(HOST) --port $(PORT)
+
+test: install sysdeps-test
 	$(BIN)/python -m pytest -q
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q tests/web
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

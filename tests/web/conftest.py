@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from rich.progress import Progress
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -16,7 +17,8 @@ def web_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     from kaohe.demo import run_demo
 
     root = tmp_path_factory.mktemp("web") / "demo"
-    run_demo(root, scale=0.05, console=Console(file=open("/dev/null", "w")))  # noqa: SIM115
+    run_demo(root, scale=0.05, console=Console(quiet=True),
+             progress=lambda: Progress(disable=True))
     old = settings.WORKSPACE, settings.MEDIA_ROOT
     settings.WORKSPACE, settings.MEDIA_ROOT = root, root / "uploads"
     yield root

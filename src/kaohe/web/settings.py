@@ -148,7 +148,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = WORKSPACE / "static"
+# `kaohe manage collectstatic` target for a production web server; WhiteNoise serves the apps'
+# static folders directly otherwise.
+STATIC_ROOT = os.environ.get("KAOHE_STATIC_ROOT") or None
 
 # Static files are served by kaohe itself (WhiteNoise), straight from the apps' static folders:
 # outlets' intranets are offline, so nothing comes from a CDN.

@@ -1,0 +1,45 @@
+"""Log in as each role in a real browser and see only what is theirs."""
+
+from __future__ import annotations
+
+from browser import BrowserTestCase, text_of
+
+
+class LoginTests(BrowserTestCase):
+    def test_each_role_logs_in_and_sees_its_menu(self) -> None:
+        # Menu entries by role (core/context.py MENU and core/roles.py ALLOWED), by hand:
+        must = {
+            "admin": ["考核结果", "审计日志"],
+            "assessor": ["考核结果", "审计日志"],
+            "head": ["考核结果"],
+            "staff": ["考核结果", "申诉"],
+            "inspector": [],
+            "partner": ["考核结果"],
+        }
+        never = {
+            "head": ["审计日志"], "staff": ["审计日志"], "inspector": ["审计日志"],
+            "partner": ["审计日志"],
+        }
+        for name, shown in must.items():
+            with self.subTest(role=name), self.page_for(name) as page:
+                menu = page.inner_text("nav.menu")
+                for label in shown:
+                    self.assertIn(label, menu)
+                for label in never.get(name, []):
+                    self.assertNotIn(label, menu)
+                self.assertIn(name, page.inner_text("header"))
+
+    def test_wrong_password_is_refused(self) -> None:
+        with self.page_for(None) as page:
+            page.goto(self.url("/accounts/login/"))
+            page.fill("#id_username", "staff")
+            page.fill("#id_password", "not-the-password")
+            page.click("button[type=submit]")
+            self.assertIn("/accounts/login/", page.url)
+            self.assertNotIn("退出", text_of(page))
+
+    def test_language_switch_to_english(self) -> None:
+        with self.page_for("admin") as page:
+            page.click("form.lang button")
+            page.wait_for_load_state()
+            self.assertIn("Log out", page.inner_text("header"))
