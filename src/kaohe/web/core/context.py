@@ -14,6 +14,7 @@ from kaohe.web.core.roles import Action, Role, can, role_of
 MENU = [
     (_("首页"), "core:dashboard", Action.VIEW),
     (_("考核结果"), "runs:list", Action.VIEW),
+    (_("组织机构"), "org:units", Action.VIEW),
     (_("考核方案"), "schemes:list", Action.CONFIGURE),
     (_("数据导入"), "data:list", Action.IMPORT),
     (_("检查录入"), "data:inspection_new", Action.INSPECT),
@@ -27,6 +28,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     items = []
     for label, name, action in MENU:
+        if name == "org:units" and role_of(user) == Role.STAFF:
+            continue  # staff have no org pages (org/views.py)
         if can(user, action):
             try:
                 items.append({"label": label, "url": reverse(name)})

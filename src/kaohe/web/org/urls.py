@@ -3,4 +3,7 @@ from django.urls import path
 from kaohe.web.org import views
 
 app_name = "org"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.units, name="units"),
+    path("<str:pk>/", views.unit, name="unit"),
+]
