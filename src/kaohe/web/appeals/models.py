@@ -38,6 +38,9 @@ class Appeal(ChangeLogged):
 
     class Meta:
         ordering = ["-created"]
+        # One open appeal per result: the database enforces it too, against two racing posts.
+        constraints = [models.UniqueConstraint(fields=["result"], condition=Q(status="filed"),
+                                               name="appeal_one_open_per_result")]
         verbose_name = _("申诉")
         verbose_name_plural = _("申诉")
 
@@ -52,6 +55,10 @@ class Appeal(ChangeLogged):
 
 
 class Attachment(ChangeLogged):
+    """A file attached to an appeal: stored under MEDIA_ROOT with a random name whose extension
+    follows the detected type (``content_type``); ``name`` is the uploader's name, for display
+    and for the download's Content-Disposition only."""
+
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="appeals/%Y/%m/")
     name = models.CharField(_("文件名"), max_length=255)
@@ -59,6 +66,14 @@ class Attachment(ChangeLogged):
     size = models.PositiveIntegerField()
 
     objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("申诉附件")
+        verbose_name_plural = _("申诉附件")
+
+    def __str__(self) -> str:
+        return self.name
 
     @staticmethod
     def scope_q(scope: Scope) -> Q:

@@ -1,0 +1,134 @@
+"""File and decide appeals: the writes of the appeals app, each in one transaction that
+re-checks the user's scope (``restrict``) on rows locked with ``select_for_update``.
+
+``file_appeal`` and ``decide_appeal`` raise ``OutOfScope`` when the object is not (or no longer)
+in the user's scope for the action (the view answers 404), and ``AppealRefused`` with a message
+a user can act on when the action is not possible now (the view shows it, status 409).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kaohe.web.appeals.forms import FileKind
+from kaohe.web.appeals.models import Appeal, Attachment
+from kaohe.web.core.roles import Action
+from kaohe.web.runs.models import Result, Run
+from kaohe.web.runs.services import apply_adjustments
+
+
+class OutOfScope(Exception):
+    """The object does not exist for this user and action."""
+
+
+class AppealRefused(Exception):
+    """The action is understood and permitted, but not possible in the object's state."""
+
+
+def appealable(result: Result) -> str | None:
+    """Why ``result`` cannot be appealed now, or None when it can."""
+    if result.run.status != Run.Status.DONE:
+        return _("该考核尚未完成，不能申诉。")
+    if result.appeals.filter(status=Appeal.Status.FILED).exists():
+        return _("该考核结果已有一件待处理的申诉，请等待处理后再提交。")
+    return None
+
+
+def display_name(name: str) -> str:
+    """The uploader's file name, reduced to its last path part and printable characters."""
+    base = os.path.basename(name.replace("\\", "/")).strip()
+    base = "".join(c for c in base if c.isprintable() and c not in "\"'<>")
+    return (base or "attachment")[:200]
+
+
+def file_appeal(user: Any, result_pk: int, *, indicator: str, reason: str,
+                files: Sequence[tuple[UploadedFile, FileKind]]) -> Appeal:
+    """Record ``user``'s appeal against result ``result_pk`` with its (already checked) files.
+
+    The files are written under MEDIA_ROOT with random names; when the transaction fails they
+    are removed again, so no file outlives a rolled-back appeal.
+    """
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            result = (Result.objects.restrict(user, Action.APPEAL)
+                      .select_for_update(of=("self",)).select_related("run")
+                      .filter(pk=result_pk).first())
+            if result is None:
+                raise OutOfScope
+            refusal = appealable(result)
+            if refusal:
+                raise AppealRefused(refusal)
+            codes = {str(i.get("code")) for i in result.run.indicators}
+            if indicator and indicator not in codes:
+                raise AppealRefused(_("该考核没有指标 %(code)s。") % {"code": indicator})
+            appeal = Appeal.objects.create(result=result, indicator=indicator, reason=reason,
+                                           filed_by=user)
+            for upload, kind in files:
+                attachment = Attachment(appeal=appeal, name=display_name(upload.name or ""),
+                                        content_type=kind.content_type, size=upload.size or 0)
+                upload.seek(0)
+                attachment.file.save(uuid.uuid4().hex + kind.extension, upload, save=False)
+                stored.append(attachment.file.name)
+                attachment.save()
+    except IntegrityError as exc:  # a second appeal posted at the same moment
+        _remove(stored)
+        raise AppealRefused(_("该考核结果已有一件待处理的申诉。")) from exc
+    except BaseException:
+        _remove(stored)
+        raise
+    return appeal
+
+
+def _remove(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def decide_appeal(user: Any, appeal_pk: int, *, accept: bool, points: Decimal | None,
+                  reason: str) -> Appeal:
+    """Accept (with ``points``, non-zero) or reject the appeal, once.
+
+    Accepting sets the result's adjustment to the sum of its accepted appeals and re-ranks and
+    re-grades the whole run (``runs.services.apply_adjustments``) in the same transaction, so a
+    page never shows an adjusted total with a stale rank.
+    """
+    if accept and not points:
+        raise AppealRefused(_("采纳申诉须填写非 0 的调整分值。"))
+    with transaction.atomic():
+        appeal = (Appeal.objects.restrict(user, Action.DECIDE).select_for_update(of=("self",))
+                  .filter(pk=appeal_pk).first())
+        if appeal is None:
+            raise OutOfScope
+        if appeal.status != Appeal.Status.FILED:
+            raise AppealRefused(_("该申诉已于 %(at)s 处理，不能重复处理。") % {
+                "at": timezone.localtime(appeal.decided_at).strftime("%Y-%m-%d %H:%M")
+                if appeal.decided_at else "—"})
+        if appeal.filed_by_id is not None and appeal.filed_by_id == user.pk:
+            raise AppealRefused(_("不能处理自己提交的申诉。"))
+        result = Result.objects.select_for_update().select_related("run").get(
+            pk=appeal.result_id)
+        appeal.status = Appeal.Status.ACCEPTED if accept else Appeal.Status.REJECTED
+        appeal.adjustment = points if accept else None
+        appeal.decision = reason
+        appeal.decided_by = user
+        appeal.decided_at = timezone.now()
+        appeal.save()
+        if accept:
+            accepted = result.appeals.filter(status=Appeal.Status.ACCEPTED).aggregate(
+                s=Sum("adjustment"))["s"]
+            result.adjustment = Decimal(accepted or 0).quantize(Decimal("0.01"))
+            result.save(update_fields=["adjustment"])
+            apply_adjustments(result.run)
+    return appeal

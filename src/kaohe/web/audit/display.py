@@ -1,0 +1,67 @@
+"""How change-log entries read on a page: object types by name, fields by label.
+
+Shared by the audit pages and by other apps that show an object's history (the appeal page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+
+from kaohe.web.audit.models import ChangeLog, ChangeLogged
+
+# Object types whose entries link to a page of their own (url name, argument = object id).
+OBJECT_URLS = {"appeals.appeal": "appeals:detail"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    label: str
+    before: object
+    after: object
+
+
+def logged_models() -> list[type[models.Model]]:
+    """Every concrete model that inherits ``ChangeLogged``, in app order."""
+    return [m for m in apps.get_models() if issubclass(m, ChangeLogged)]
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    return [(m._meta.label_lower, str(m._meta.verbose_name)) for m in logged_models()]
+
+
+def object_type_label(label_lower: str) -> str:
+    try:
+        return str(apps.get_model(label_lower)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label_lower
+
+
+def field_label(label_lower: str, name: str) -> str:
+    """The verbose name of field ``name`` (an attname such as ``result_id`` works too)."""
+    try:
+        field = apps.get_model(label_lower)._meta.get_field(name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return name
+    return str(getattr(field, "verbose_name", name))
+
+
+def changes(entry: ChangeLog) -> list[FieldChange]:
+    """The fields that differ between before and after, labelled for the page."""
+    return [FieldChange(name, field_label(entry.object_type, name), before, after)
+            for name, before, after in entry.changed_fields()]
+
+
+def object_url(entry: ChangeLog) -> str | None:
+    name = OBJECT_URLS.get(entry.object_type)
+    if name is None or entry.action == ChangeLog.Action.DELETE:
+        return None
+    try:
+        return reverse(name, args=[entry.object_id])
+    except NoReverseMatch:
+        return None
