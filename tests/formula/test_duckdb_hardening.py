@@ -26,6 +26,7 @@ from formula_support import SOURCES, TICKETS, harden, indicator, scheme
 from kaohe.engine.backends import duckdb_backend
 from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import compile_scheme
+from kaohe.engine.plan import SORT_KEY
 from kaohe.periods import Period
 
 PASSWD = "/etc/passwd"
@@ -141,7 +142,8 @@ def test_hardened_connection_still_reads_registered_inputs(setup: str) -> None:
 
 class _Result:
     def to_arrow_table(self) -> pa.Table:
-        return pa.table({"id": pa.array([], pa.string())})
+        return pa.table({"id": pa.array([], pa.string()), "rank": pa.array([], pa.int64()),
+                         SORT_KEY: pa.array([], pa.string())})
 
 
 Probes = Callable[[duckdb.DuckDBPyConnection], dict[str, str]]

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlglot import exp
 
 from kaohe.engine.compiled import CompiledScheme, value_col
@@ -32,10 +34,21 @@ from kaohe.workspace.sources import Source
 POP, TREE, PU, HIST = "k_pop", "k_tree", "k_pu", "k_hist"
 
 
+SORT_KEY = "_sort_g"  # the peer group key, in the output only to sort it (sorted_result)
+
+
 @dataclass(frozen=True)
 class Plan:
     query: exp.Select
     part_columns: tuple[str, ...]  # aggregate parts, kept in the output for explain
+
+
+def sorted_result(table: pa.Table) -> pa.Table:
+    """The query's result by peer group, rank and entity id, without the sort key. Sorted here
+    on the three keys: an ORDER BY in the query sorts rows of 100 to 300 columns."""
+    order = pc.sort_indices(table, [(SORT_KEY, "ascending"), ("rank", "ascending"),
+                                    ("id", "ascending")])
+    return table.take(order).drop_columns([SORT_KEY])
 
 
 def _star(table: str) -> exp.Column:
@@ -300,7 +313,8 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
                         exp.alias_(T("CAST(NULL AS DOUBLE)"), f"p_{ind.code}", quote=True))
         out_cols.append(col(f"m_{ind.code}"))
     out_cols += [col(p) for p in parts]
-    query = exp.select(*out_cols).from_(last).order_by(col("_g"), col("rank"), col("entity_id"))
+    out_cols.append(exp.alias_(col("_g"), SORT_KEY, quote=True))
+    query = exp.select(*out_cols).from_(last)
     for name, q in ctes:
         query = query.with_(name, as_=q, copy=False)
     return Plan(query=query, part_columns=parts)

@@ -15,7 +15,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from kaohe.engine.backends.base import RunInputs
-from kaohe.engine.plan import Plan, build_plan
+from kaohe.engine.plan import Plan, build_plan, sorted_result
 from kaohe.engine.compiled import CompiledScheme
 from kaohe.errors import EngineError
 from kaohe.periods import Period
@@ -82,4 +82,4 @@ def execute(cs: CompiledScheme, period: Period, inputs: RunInputs,
             raise EngineError(f"计算失败 the DuckDB run failed: {exc}") from exc
     finally:
         con.close()
-    return result, sql
+    return sorted_result(result), sql

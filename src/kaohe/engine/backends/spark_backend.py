@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from kaohe.engine.backends.base import RunInputs
 from kaohe.engine.compiled import CompiledScheme
-from kaohe.engine.plan import Plan, build_plan
+from kaohe.engine.plan import Plan, build_plan, sorted_result
 from kaohe.errors import EngineError
 from kaohe.periods import Period
 from kaohe.workspace.config import SparkSettings
@@ -97,4 +97,4 @@ def execute(cs: CompiledScheme, period: Period, inputs: RunInputs,
         result = spark.sql(sql).toArrow()
     except Exception as exc:  # py4j and Spark analysis errors have no common base
         raise EngineError(f"计算失败 the Spark run failed: {str(exc).splitlines()[0]}") from exc
-    return result, sql
+    return sorted_result(result), sql
