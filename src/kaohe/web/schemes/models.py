@@ -12,6 +12,10 @@ from kaohe.web.audit.models import ChangeLogged
 from kaohe.web.core.querysets import RestrictedQuerySet, Scope
 
 
+ENTITY_LABELS = {"person": _("人员"), "unit": _("单位")}
+PERIOD_LABELS = {"day": _("日"), "month": _("月度"), "quarter": _("季度"), "year": _("年度")}
+
+
 class Scheme(ChangeLogged):
     code = models.SlugField(_("方案代码"), max_length=80, unique=True)
     name = models.CharField(_("方案名称"), max_length=200)
@@ -29,6 +33,14 @@ class Scheme(ChangeLogged):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def entity_label(self) -> str:
+        return str(ENTITY_LABELS.get(self.entity, self.entity))
+
+    @property
+    def period_label(self) -> str:
+        return str(PERIOD_LABELS.get(self.period, self.period))
 
     @staticmethod
     def scope_q(scope: Scope) -> Q:
