@@ -1,12 +1,277 @@
-"""The run life cycle: list, start, follow, publish (placeholder while being written)."""
+"""The run life cycle: the run history, starting a run, following it, publishing it and the
+notice (通报) downloads.
+
+Runs are scheme-wide (``Run.objects.restrict`` has no org filter), but every figure a page
+shows comes from ``Result.objects.restrict(user)``. Starting and publishing need the actions
+"run" and "publish" (403 otherwise). Which run stands for a period, and why a published run is
+never replaced, is ``notice.effective_run``.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kaohe.errors import InputError
+from kaohe.periods import parse_period
+from kaohe.web.core.roles import Action, can
+from kaohe.web.runs import notice, services
+from kaohe.web.runs.models import Result, Run
+from kaohe.web.runs.notice import (
+    NoticeFontMissing,
+    build_notice,
+    effective_ids,
+    effective_run,
+    previous_run,
+)
+from kaohe.web.schemes.models import Scheme, SchemeVersion
+
+PAGE_SIZE = 50
 
 
-def _todo(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    raise Http404
+# ------------------------------------------------------------------------------------ forms
+
+class RunFilterForm(forms.Form):
+    scheme = forms.ModelChoiceField(Scheme.objects.none(), required=False,
+                                    label=gettext_lazy("方案"), empty_label=gettext_lazy("全部"))
+    period = forms.CharField(required=False, label=gettext_lazy("考核期"), max_length=10)
+    status = forms.ChoiceField(required=False, label=gettext_lazy("状态"),
+                               choices=[("", gettext_lazy("全部")), *Run.Status.choices])
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scheme"].queryset = Scheme.objects.restrict(user)  # type: ignore[attr-defined]
 
 
-run_list = run_new = run_detail = run_progress = run_publish = notice_pdf = notice_xlsx = _todo
+class RunForm(forms.Form):
+    """Scheme, period and version of a new run. An empty version means: the version of the
+    period's effective done run when the period has one (recomputing a past period as it was
+    computed), else the scheme's current version."""
+
+    scheme = forms.ModelChoiceField(Scheme.objects.none(), label=gettext_lazy("考核方案"))
+    period = forms.CharField(label=gettext_lazy("考核期"), max_length=10,
+                             help_text=gettext_lazy("月度如 2026-09，季度如 2026-Q3，年度如 2026"))
+    version = forms.ModelChoiceField(
+        SchemeVersion.objects.none(), required=False, label=gettext_lazy("方案版本"),
+        empty_label=gettext_lazy("默认"),
+        help_text=gettext_lazy("默认：该考核期已有完成的运行时，沿用其所用的版本（重算历史考核期"
+                               "按当时的方案）；否则用方案的当前版本。选择其他版本即按该版本重算。"))
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schemes = Scheme.objects.restrict(user, Action.RUN).filter(current__isnull=False)
+        self.fields["scheme"].queryset = schemes  # type: ignore[attr-defined]
+        self.fields["version"].queryset = (  # type: ignore[attr-defined]
+            SchemeVersion.objects.restrict(user, Action.RUN).filter(scheme__in=schemes)
+            .select_related("scheme").order_by("scheme__code", "-number"))
+        self.fields["version"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda v: f"{v.scheme.name} v{v.number}" + (f"（{v.note}）" if v.note else ""))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        scheme: Scheme | None = data.get("scheme")
+        period = (data.get("period") or "").strip()
+        if scheme is None or not period:
+            return data
+        try:
+            data["period"] = str(parse_period(period, scheme.period))  # type: ignore[arg-type]
+        except InputError as exc:
+            self.add_error("period", str(exc))
+            return data
+        version: SchemeVersion | None = data.get("version")
+        if version is not None and version.scheme_id != scheme.pk:
+            self.add_error("version", _("所选版本不属于方案 %(scheme)s") % {"scheme": scheme.name})
+        elif version is None:
+            data["version"] = default_version(scheme, data["period"])
+        return data
+
+
+def default_version(scheme: Scheme, period: str) -> SchemeVersion | None:
+    """The version a new run of ``scheme`` for ``period`` uses unless told otherwise."""
+    done = effective_run(scheme.pk, period)
+    return done.version if done is not None else scheme.current
+
+
+# ------------------------------------------------------------------------------------ pages
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    """The run history, newest first, filtered by scheme, period and status."""
+    runs = Run.objects.restrict(request.user).select_related(
+        "scheme", "version", "started_by", "published_by")
+    form = RunFilterForm(request.user, request.GET or None)
+    if form.is_valid():
+        if form.cleaned_data["scheme"]:
+            runs = runs.filter(scheme=form.cleaned_data["scheme"])
+        if form.cleaned_data["period"]:
+            runs = runs.filter(period=form.cleaned_data["period"].strip())
+        if form.cleaned_data["status"]:
+            runs = runs.filter(status=form.cleaned_data["status"])
+    page = Paginator(runs.order_by("-created", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Which run stands for each (scheme, period) shown: see notice.effective_run.
+    effective = effective_ids({(r.scheme_id, r.period) for r in page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "runs/run_list.html", {
+        "page": page, "form": form, "effective": set(effective.values()),
+        "query": query.urlencode(), "can_run": can(request.user, Action.RUN)})
+
+
+@login_required
+def run_new(request: HttpRequest) -> HttpResponse:
+    """Start a run: it is created queued and computed in the background; the browser goes to the
+    run's page, which follows its progress."""
+    if not can(request.user, Action.RUN):
+        raise PermissionDenied
+    form = RunForm(request.user, request.POST or None, initial={"scheme": request.GET.get(
+        "scheme"), "period": request.GET.get("period")})
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            # re-checked inside the transaction (the form's querysets ran before it)
+            scheme = Scheme.objects.restrict(request.user, Action.RUN).get(
+                pk=form.cleaned_data["scheme"].pk)
+            run = services.create_run(scheme, form.cleaned_data["period"], request.user,
+                                      version=form.cleaned_data["version"])
+        # After the commit, so that the background thread sees the run (and never blocks us).
+        services.start_run(run)
+        messages.success(request, _("已开始计算 %(run)s") % {"run": run})
+        return redirect("runs:detail", pk=run.pk)
+    # The periods already computed and the version a recomputation would use by default.
+    pairs = (Run.objects.restrict(request.user).filter(status=Run.Status.DONE)
+             .values_list("scheme_id", "scheme__name", "period").distinct()
+             .order_by("scheme__name", "-period")[:60])
+    past = [{"scheme": name, "period": period, "run": e}
+            for scheme_id, name, period in pairs
+            if (e := effective_run(scheme_id, period)) is not None]
+    return render(request, "runs/run_new.html", {"form": form, "past": past})
+
+
+def _run_or_404(request: HttpRequest, pk: int, action: str = Action.VIEW) -> Run:
+    return get_object_or_404(Run.objects.restrict(request.user, action).select_related(
+        "scheme", "version", "started_by", "published_by"), pk=pk)
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Status and progress of a run; for a done run, a summary of the results in scope."""
+    run = _run_or_404(request, pk)
+    results = Result.objects.restrict(request.user).filter(run=run)
+    ctx: dict[str, Any] = {"run": run, "can_publish": can(request.user, Action.PUBLISH)}
+    if run.status == Run.Status.DONE:
+        summary = results.aggregate(n=Count("pk"), vetoed=Count("pk", filter=Q(vetoed=True)),
+                                    eliminate=Count("pk", filter=Q(eliminate=True)),
+                                    best=Max("final_total"), worst=Min("final_total"),
+                                    groups=Count("group_key", distinct=True))
+        counts = dict(results.values_list("final_grade").annotate(n=Count("pk")))
+        grades = [(str(label), counts.pop(str(label), 0)) for _minimum, label in run.grades]
+        grades += sorted((label or _("无等级"), n) for label, n in counts.items())
+        total = summary["n"] or 1
+        effective = effective_run(run.scheme_id, run.period)
+        ctx.update({
+            "summary": summary,
+            "grades": [(g, n, round(100 * n / total, 1)) for g, n in grades],
+            "flagged": results.filter(Q(vetoed=True) | Q(eliminate=True))
+            .order_by("group_key", "final_rank", "entity_id")[:200],
+            "effective": effective,
+            "published_other": Run.objects.filter(
+                scheme=run.scheme, period=run.period, published_at__isnull=False)
+            .exclude(pk=run.pk).first(),
+            "previous": previous_run(run),
+        })
+    return render(request, "runs/run_detail.html", ctx)
+
+
+@login_required
+def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """``{status, progress, message, error, done, url}`` for the progress bar (progress.js)."""
+    run = _run_or_404(request, pk)
+    return JsonResponse({
+        "status": run.status, "status_label": run.get_status_display(),
+        "progress": run.progress, "message": run.message, "error": run.error,
+        "done": run.status in (Run.Status.DONE, Run.Status.FAILED),
+        "url": reverse("runs:detail", args=[run.pk])})
+
+
+@login_required
+@require_POST
+def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Freeze a done run as the published result of its scheme and period (once; a period has at
+    most one published run). The form must carry ``confirm``."""
+    if not can(request.user, Action.PUBLISH):
+        raise PermissionDenied
+    with transaction.atomic():
+        run = get_object_or_404(
+            Run.objects.restrict(request.user, Action.PUBLISH).select_for_update(), pk=pk)
+        other = (Run.objects.filter(scheme_id=run.scheme_id, period=run.period,
+                                    published_at__isnull=False).exclude(pk=run.pk).first())
+        problem = (
+            _("请勾选确认后再发布。") if not request.POST.get("confirm") else
+            _("只有已完成的运行可以发布。") if run.status != Run.Status.DONE else
+            _("该运行已于 %(when)s 发布，不能重复发布。") % {
+                "when": timezone.localtime(run.published_at).strftime("%Y-%m-%d %H:%M")}
+            if run.published else
+            _("本考核期已发布运行 #%(pk)s；已发布的结果不会被替代。") % {"pk": other.pk}
+            if other is not None else "")
+        if not problem:
+            run.published_at = timezone.now()
+            run.published_by = request.user  # type: ignore[assignment]
+            run.save(update_fields=["published_at", "published_by"])
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, _("已发布 %(run)s，可下载通报。") % {"run": run})
+    return redirect("runs:detail", pk=pk)
+
+
+def _notice_run(request: HttpRequest, pk: int) -> Run:
+    """A run whose notice ``request.user`` may download: a published run for every role; a done
+    unpublished run as a draft for those who may publish it."""
+    run = _run_or_404(request, pk)
+    if run.status != Run.Status.DONE:
+        raise Http404
+    if not run.published and not can(request.user, Action.PUBLISH):
+        raise Http404
+    return run
+
+
+def _download(run: Run, data: bytes, ext: str, content_type: str) -> FileResponse:
+    import io
+
+    draft = "" if run.published else "_draft"
+    name = f"{run.scheme.code}_{run.period}_通报{draft}.{ext}"
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=name,
+                        content_type=content_type)
+
+
+@login_required
+def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _notice_run(request, pk)
+    try:
+        data = notice.notice_pdf(build_notice(run, request.user))
+    except NoticeFontMissing as exc:
+        messages.error(request, str(exc))
+        return redirect("runs:detail", pk=pk)
+    return _download(run, data, "pdf", "application/pdf")
+
+
+@login_required
+def notice_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _notice_run(request, pk)
+    data = notice.notice_xlsx(build_notice(run, request.user))
+    return _download(run, data, "xlsx",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
