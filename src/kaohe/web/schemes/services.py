@@ -16,7 +16,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from kaohe.web.core.roles import Action
+from kaohe.scheme.model import Scheme as ParsedScheme
+from kaohe.web.core.roles import Action, can
 from kaohe.web.core.workspace import store_lock, workspace
 from kaohe.web.schemes.models import Scheme, SchemeVersion
 from kaohe.web.schemes.validation import Problem, normalize, validate
@@ -75,19 +76,24 @@ def write_text(path: Path, text: str) -> None:
         raise
 
 
-def _store(ws: Workspace, scheme: Scheme, text: str, note: str, user: Any) -> SchemeVersion:
+def _checked(ws: Workspace, code: str, text: str) -> ParsedScheme:
+    """The parsed scheme, or ``SaveRefused`` with every problem ``kaohe check`` finds."""
+    result = validate(ws, code, text)
+    if not result.ok or result.scheme is None:
+        raise SaveRefused(result.problems)
+    return result.scheme
+
+
+def _store(ws: Workspace, scheme: Scheme, parsed: ParsedScheme, text: str, note: str,
+           user: Any) -> SchemeVersion:
     """Inside the caller's transaction: the new version, the scheme's current pointer and
     names, then the file. A failing write raises, so the transaction stores nothing; if the
     commit fails after the write, the caller puts the old file back."""
-    parsed = validate(ws, scheme.code, text)
-    if not parsed.ok or parsed.scheme is None:
-        raise SaveRefused(parsed.problems)
     last = scheme.versions.aggregate(n=Max("number"))["n"] or 0
     version = SchemeVersion.objects.create(scheme=scheme, number=last + 1, text=text,
                                            note=note, author=user)
     scheme.current = version
-    s = parsed.scheme
-    scheme.name, scheme.entity, scheme.period = s.name, s.entity, s.period
+    scheme.name, scheme.entity, scheme.period = parsed.name, parsed.entity, parsed.period
     scheme.save()
     path = scheme_file(ws, scheme.code)
     try:
@@ -138,7 +144,7 @@ def save_version(user: Any, code: str, text: str, note: str = "",
             if current is not None and old is not None and old != current.text:
                 raise SaveRefused([Problem(None, "", _(
                     "工作区中的方案文件已在网页之外被修改，请先导入工作区中的方案"))])
-            version = _store(ws, scheme, text, note, user)
+            version = _store(ws, scheme, _checked(ws, code, text), text, note, user)
             written = True
     except BaseException:
         if written and path is not None:
@@ -154,8 +160,6 @@ def create_scheme(user: Any, code: str, text: str, note: str = "") -> SchemeVers
     Raises ``PermissionError`` when ``user`` may not configure schemes and ``SaveRefused`` when
     the code is taken (in the database or as a file) or the text does not pass ``kaohe check``.
     """
-    from kaohe.web.core.roles import can
-
     if not can(user, Action.CONFIGURE):
         raise PermissionError(code)
     text = normalize(text)
@@ -167,13 +171,10 @@ def create_scheme(user: Any, code: str, text: str, note: str = "") -> SchemeVers
             if Scheme.objects.filter(code=code).exists() or path.exists():
                 raise SaveRefused([Problem(None, "code", _("方案代码 %(code)s 已存在")
                                            % {"code": code})])
-            parsed = validate(ws, code, text)
-            if not parsed.ok or parsed.scheme is None:
-                raise SaveRefused(parsed.problems)
-            s = parsed.scheme
-            scheme = Scheme.objects.create(code=code, name=s.name, entity=s.entity,
-                                           period=s.period)
-            version = _store(ws, scheme, text, note, user)
+            parsed = _checked(ws, code, text)
+            scheme = Scheme.objects.create(code=code, name=parsed.name, entity=parsed.entity,
+                                           period=parsed.period)
+            version = _store(ws, scheme, parsed, text, note, user)
             written = True
     except BaseException:
         if written:

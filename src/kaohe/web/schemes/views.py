@@ -96,11 +96,6 @@ def scheme_detail(request: HttpRequest, code: str) -> HttpResponse:
     })
 
 
-def _editor(request: HttpRequest, template: str, context: dict[str, Any],
-            status: int = 200) -> HttpResponse:
-    return render(request, template, context, status=status)
-
-
 @login_required
 def scheme_edit(request: HttpRequest, code: str) -> HttpResponse:
     """GET: the editor on the current text. POST: a new version, or the page again with every
@@ -126,7 +121,7 @@ def scheme_edit(request: HttpRequest, code: str) -> HttpResponse:
         current = scheme.current
         form = SchemeEditForm(initial={"text": current.text if current else "",
                                        "base": current.number if current else None})
-    return _editor(request, "schemes/scheme_edit.html",
+    return render(request, "schemes/scheme_edit.html",
                    {"scheme": scheme, "form": form, "problems": problems},
                    status=400 if problems else 200)
 
@@ -150,7 +145,7 @@ def scheme_new(request: HttpRequest) -> HttpResponse:
                 return redirect("schemes:detail", code=version.scheme.code)
     else:
         form = SchemeNewForm()
-    return _editor(request, "schemes/scheme_new.html", {"form": form, "problems": problems},
+    return render(request, "schemes/scheme_new.html", {"form": form, "problems": problems},
                    status=400 if problems else 200)
 
 
