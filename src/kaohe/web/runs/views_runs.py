@@ -18,10 +18,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -248,13 +249,11 @@ def _notice_run(request: HttpRequest, pk: int) -> Run:
     return run
 
 
-def _download(run: Run, data: bytes, ext: str, content_type: str) -> FileResponse:
-    import io
-
+def _download(run: Run, data: bytes, ext: str, content_type: str) -> HttpResponse:
     draft = "" if run.published else "_draft"
     name = f"{run.scheme.code}_{run.period}_通报{draft}.{ext}"
-    return FileResponse(io.BytesIO(data), as_attachment=True, filename=name,
-                        content_type=content_type)
+    return HttpResponse(data, content_type=content_type, headers={
+        "Content-Disposition": content_disposition_header(True, name)})
 
 
 @login_required
