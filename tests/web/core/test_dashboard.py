@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.urls import reverse
 from viewtests import RoleMatrix, WorldTestCase
 
 
 class DashboardViewTests(RoleMatrix, WorldTestCase):
-    expect = {name: 200 for name in (
+    expect: ClassVar[dict[str, int]] = {name: 200 for name in (
         "admin", "assessor", "assessor_out", "head", "head_out", "staff", "staff_out",
         "inspector", "inspector_out", "partner", "partner_out")}
 

@@ -4,6 +4,8 @@ people), never from the scope code under test."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.urls import NoReverseMatch, reverse
 from viewtests import USERS, RoleMatrix, WorldTestCase
 
@@ -36,14 +38,14 @@ def _unique_name(result: Result) -> str:
 
 
 class RankingPersonRunTests(RoleMatrix, WorldTestCase):
-    expect = PERSON_RANKING
+    expect: ClassVar[dict[str, int]] = PERSON_RANKING
 
     def url(self) -> str:
         return reverse("runs:ranking", args=[self.world.runs["clerk_star"].pk])
 
 
 class RankingUnitRunTests(RoleMatrix, WorldTestCase):
-    expect = UNIT_RANKING
+    expect: ClassVar[dict[str, int]] = UNIT_RANKING
 
     def url(self) -> str:
         # both halls are self-owned halls (自营厅): one peer group, fewer than a page of rows
@@ -64,7 +66,7 @@ class RankingUnitRunTests(RoleMatrix, WorldTestCase):
 
 
 class RankingXlsxTests(RoleMatrix, WorldTestCase):
-    expect = PERSON_RANKING
+    expect: ClassVar[dict[str, int]] = PERSON_RANKING
 
     def url(self) -> str:
         return reverse("runs:ranking_xlsx", args=[self.world.runs["clerk_star"].pk])
@@ -80,7 +82,7 @@ class RankingXlsxTests(RoleMatrix, WorldTestCase):
 
 
 class ScorecardClerkTests(RoleMatrix, WorldTestCase):
-    expect = CLERK_CARD
+    expect: ClassVar[dict[str, int]] = CLERK_CARD
 
     def url(self) -> str:
         return reverse("runs:scorecard", args=[self.world.runs["clerk_star"].pk,
@@ -104,7 +106,7 @@ class ScorecardClerkTests(RoleMatrix, WorldTestCase):
 class ScorecardOtherClerkTests(RoleMatrix, WorldTestCase):
     """The out-of-scope clerk: the mirror image of ``ScorecardClerkTests``."""
 
-    expect = {"admin": 200, "assessor": 404, "assessor_out": 200, "head": 404, "head_out": 200,
+    expect: ClassVar[dict[str, int]] = {"admin": 200, "assessor": 404, "assessor_out": 200, "head": 404, "head_out": 200,
               "staff": 404, "staff_out": 200, "inspector": 403, "inspector_out": 403,
               "partner": 404, "partner_out": 404}
 
@@ -114,7 +116,7 @@ class ScorecardOtherClerkTests(RoleMatrix, WorldTestCase):
 
 
 class ScorecardHallTests(RoleMatrix, WorldTestCase):
-    expect = HALL_CARD
+    expect: ClassVar[dict[str, int]] = HALL_CARD
 
     def url(self) -> str:
         return reverse("runs:scorecard", args=[self.world.runs["hall_service"].pk,
@@ -125,7 +127,7 @@ class ScorecardHallTests(RoleMatrix, WorldTestCase):
 
 
 class ScorecardPartnerHallTests(RoleMatrix, WorldTestCase):
-    expect = {"admin": 200, "assessor": 200, "assessor_out": 404, "head": 404, "head_out": 404,
+    expect: ClassVar[dict[str, int]] = {"admin": 200, "assessor": 200, "assessor_out": 404, "head": 404, "head_out": 404,
               "staff": 404, "staff_out": 404, "inspector": 404, "inspector_out": 404,
               "partner": 200, "partner_out": 404}
 
@@ -135,7 +137,7 @@ class ScorecardPartnerHallTests(RoleMatrix, WorldTestCase):
 
 
 class FactsClerkTests(RoleMatrix, WorldTestCase):
-    expect = CLERK_CARD
+    expect: ClassVar[dict[str, int]] = CLERK_CARD
 
     def url(self) -> str:
         return reverse("runs:facts", args=[self.world.runs["clerk_star"].pk,
@@ -143,7 +145,7 @@ class FactsClerkTests(RoleMatrix, WorldTestCase):
 
 
 class FactsHallTests(RoleMatrix, WorldTestCase):
-    expect = HALL_CARD
+    expect: ClassVar[dict[str, int]] = HALL_CARD
 
     def url(self) -> str:
         return reverse("runs:facts", args=[self.world.runs["hall_service"].pk,
@@ -151,7 +153,7 @@ class FactsHallTests(RoleMatrix, WorldTestCase):
 
 
 class TrendClerkTests(RoleMatrix, WorldTestCase):
-    expect = CLERK_CARD
+    expect: ClassVar[dict[str, int]] = CLERK_CARD
 
     def url(self) -> str:
         return reverse("runs:trend", args=["clerk_star", self.world.clerk.pk])
@@ -161,7 +163,7 @@ class TrendClerkTests(RoleMatrix, WorldTestCase):
 
 
 class TrendHallTests(RoleMatrix, WorldTestCase):
-    expect = HALL_CARD
+    expect: ClassVar[dict[str, int]] = HALL_CARD
 
     def url(self) -> str:
         return reverse("runs:trend", args=["hall_service", self.world.hall.pk])
@@ -170,7 +172,7 @@ class TrendHallTests(RoleMatrix, WorldTestCase):
 class StatementTests(RoleMatrix, WorldTestCase):
     """Everyone may open the statement; what it lists is their scope (test_runs_results_data)."""
 
-    expect = ALL_200
+    expect: ClassVar[dict[str, int]] = ALL_200
 
     def url(self) -> str:
         return reverse("runs:statement")

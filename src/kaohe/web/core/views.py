@@ -113,7 +113,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     try:
         from kaohe.web.appeals.models import Appeal
     except ImportError:  # pragma: no cover - the dashboard works without the appeals app
-        Appeal = None  # noqa: N806
+        Appeal = None
     if Appeal is not None:
         appeals = Appeal.objects.restrict(user)
         context["open_appeals"] = appeals.filter(status=Appeal.Status.FILED).count()
