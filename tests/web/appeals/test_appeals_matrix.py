@@ -137,3 +137,12 @@ class AppealDecidePostTests(RoleMatrix, AppealsWorld):
             self.post_as(name, reverse("appeals:decide", args=[appeal.pk]), self.data())
             appeal.refresh_from_db()
             self.assertEqual(appeal.status, Appeal.Status.FILED, name)
+
+
+class AppealsInEnglishTests(AppealsWorld):
+    def test_pages_speak_english_when_asked(self) -> None:
+        page = self.client_for("staff").get(reverse("appeals:detail", args=[self.mine.pk]),
+                                            HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(page, "Attachments")
+        self.assertContains(page, "Original total")
+        self.assertNotContains(page, "申诉理由")

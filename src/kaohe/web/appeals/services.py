@@ -27,6 +27,8 @@ from kaohe.web.core.roles import Action
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.services import apply_adjustments
 
+CENT = Decimal("0.01")
+
 
 class OutOfScope(Exception):
     """The object does not exist for this user and action."""
@@ -120,7 +122,7 @@ def decide_appeal(user: Any, appeal_pk: int, *, accept: bool, points: Decimal | 
         result = Result.objects.select_for_update().select_related("run").get(
             pk=appeal.result_id)
         appeal.status = Appeal.Status.ACCEPTED if accept else Appeal.Status.REJECTED
-        appeal.adjustment = points if accept else None
+        appeal.adjustment = points.quantize(CENT) if accept and points else None
         appeal.decision = reason
         appeal.decided_by = user
         appeal.decided_at = timezone.now()
@@ -128,7 +130,7 @@ def decide_appeal(user: Any, appeal_pk: int, *, accept: bool, points: Decimal | 
         if accept:
             accepted = result.appeals.filter(status=Appeal.Status.ACCEPTED).aggregate(
                 s=Sum("adjustment"))["s"]
-            result.adjustment = Decimal(accepted or 0).quantize(Decimal("0.01"))
+            result.adjustment = Decimal(accepted or 0).quantize(CENT)
             result.save(update_fields=["adjustment"])
             apply_adjustments(result.run)
     return appeal

@@ -27,8 +27,13 @@ from django.views.decorators.http import require_http_methods
 
 from kaohe.web.appeals.forms import AppealFilterForm, AppealForm, DecisionForm
 from kaohe.web.appeals.models import Appeal, Attachment
-from kaohe.web.appeals.services import (AppealRefused, OutOfScope, appealable, decide_appeal,
-                                        file_appeal)
+from kaohe.web.appeals.services import (
+    AppealRefused,
+    OutOfScope,
+    appealable,
+    decide_appeal,
+    file_appeal,
+)
 from kaohe.web.audit.display import changes, object_type_label
 from kaohe.web.audit.models import ChangeLog
 from kaohe.web.core.roles import Action, Role, can, role_of
