@@ -37,7 +37,11 @@ def serve(ctx: object, host: str, port: int, demo: bool, setup_only: bool) -> No
     from kaohe.web.wsgi import application
 
     click.echo(f"kaohe 网页 web: http://{host}:{port}/  (Ctrl+C 停止 stops)")
-    waitress_serve(application, host=host, port=port, threads=8)
+    from django.conf import settings
+
+    # waitress buffers a request body before Django sees it: cap it near the upload limit.
+    waitress_serve(application, host=host, port=port, threads=8,
+                   max_request_body_size=settings.KAOHE_MAX_UPLOAD_BYTES + 1024 * 1024)
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True},

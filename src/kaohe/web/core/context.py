@@ -10,27 +10,28 @@ from django.utils.translation import gettext_lazy as _
 
 from kaohe.web.core.roles import Action, Role, can, role_of
 
-# (label, url name, action needed); a menu entry is shown when the role may take the action.
+# (label, url name, actions); a menu entry is shown when the role may take one of the actions.
 MENU = [
-    (_("首页"), "core:dashboard", Action.VIEW),
-    (_("考核结果"), "runs:list", Action.VIEW),
-    (_("组织机构"), "org:units", Action.VIEW),
-    (_("考核方案"), "schemes:list", Action.CONFIGURE),
-    (_("数据导入"), "data:list", Action.IMPORT),
-    (_("检查录入"), "data:inspection_new", Action.INSPECT),
-    (_("抽查与答题"), "data:entry", Action.ENTER),
-    (_("申诉"), "appeals:list", Action.VIEW),
-    (_("审计日志"), "audit:list", Action.AUDIT),
+    (_("首页"), "core:dashboard", (Action.VIEW,)),
+    (_("考核结果"), "runs:list", (Action.VIEW,)),
+    (_("组织机构"), "org:units", (Action.VIEW,)),
+    (_("考核方案"), "schemes:list", (Action.CONFIGURE,)),
+    (_("数据导入"), "data:list", (Action.IMPORT, Action.ENTER)),
+    (_("检查录入"), "data:inspection_new", (Action.INSPECT,)),
+    (_("检查记录"), "data:inspections", (Action.INSPECT,)),
+    (_("抽查与答题"), "data:entry", (Action.ENTER,)),
+    (_("申诉"), "appeals:list", (Action.VIEW,)),
+    (_("审计日志"), "audit:list", (Action.AUDIT,)),
 ]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     items = []
-    for label, name, action in MENU:
+    for label, name, actions in MENU:
         if name == "org:units" and role_of(user) == Role.STAFF:
             continue  # staff have no org pages (org/views.py)
-        if can(user, action):
+        if any(can(user, a) for a in actions):
             try:
                 items.append({"label": label, "url": reverse(name)})
             except NoReverseMatch:  # an app that does not offer this page yet
