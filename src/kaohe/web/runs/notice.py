@@ -483,20 +483,20 @@ def notice_xlsx(n: Notice) -> bytes:
     if n.previous is None:
         s.write(1, 0, _("上期（%(period)s）没有已完成的考核，无法比较。")
                 % {"period": n.previous_period})
-    for i, c in enumerate(n.changes, start=1):
-        s.write_string(i, 0, c.entity_id)
-        s.write(i, 1, c.name)
-        s.write(i, 2, c.group_name)
-        if c.prev_rank is not None:
-            s.write_number(i, 3, c.prev_rank)
-        s.write_number(i, 4, c.rank)
-        if c.rank_up is not None:
-            s.write_number(i, 5, c.rank_up)
-        s.write(i, 6, c.prev_grade)
-        s.write(i, 7, c.grade)
-        if c.grade_up is not None:
-            s.write_number(i, 8, c.grade_up)
-        s.write(i, 9, "、".join(c.newly_flagged))
-        s.write(i, 10, c.note)
+    for i, ch in enumerate(n.changes, start=1):
+        s.write_string(i, 0, ch.entity_id)
+        s.write(i, 1, ch.name)
+        s.write(i, 2, ch.group_name)
+        if ch.prev_rank is not None:
+            s.write_number(i, 3, ch.prev_rank)
+        s.write_number(i, 4, ch.rank)
+        if ch.rank_up is not None:
+            s.write_number(i, 5, ch.rank_up)
+        s.write(i, 6, ch.prev_grade)
+        s.write(i, 7, ch.grade)
+        if ch.grade_up is not None:
+            s.write_number(i, 8, ch.grade_up)
+        s.write(i, 9, "、".join(ch.newly_flagged))
+        s.write(i, 10, ch.note)
     wb.close()
     return buf.getvalue()

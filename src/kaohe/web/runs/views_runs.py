@@ -55,7 +55,7 @@ class RunFilterForm(forms.Form):
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scheme"].queryset = Scheme.objects.restrict(user)  # type: ignore[attr-defined]
+        self.fields["scheme"].queryset = Scheme.objects.restrict(user)
 
 
 class RunForm(forms.Form):
@@ -75,11 +75,11 @@ class RunForm(forms.Form):
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         schemes = Scheme.objects.restrict(user, Action.RUN).filter(current__isnull=False)
-        self.fields["scheme"].queryset = schemes  # type: ignore[attr-defined]
-        self.fields["version"].queryset = (  # type: ignore[attr-defined]
+        self.fields["scheme"].queryset = schemes
+        self.fields["version"].queryset = (
             SchemeVersion.objects.restrict(user, Action.RUN).filter(scheme__in=schemes)
             .select_related("scheme").order_by("scheme__code", "-number"))
-        self.fields["version"].label_from_instance = (  # type: ignore[attr-defined]
+        self.fields["version"].label_from_instance = (
             lambda v: f"{v.scheme.name} v{v.number}" + (f"（{v.note}）" if v.note else ""))
 
     def clean(self) -> dict[str, Any]:
@@ -89,7 +89,7 @@ class RunForm(forms.Form):
         if scheme is None or not period:
             return data
         try:
-            data["period"] = str(parse_period(period, scheme.period))  # type: ignore[arg-type]
+            data["period"] = str(parse_period(period, scheme.period))
         except InputError as exc:
             self.add_error("period", str(exc))
             return data
