@@ -83,7 +83,7 @@ def _block(run: Run, results: QuerySet[Result], role: str | None) -> SchemeBlock
     grades = [str(g[1]) for g in run.grades]
     counts = dict(rows.order_by().values_list("final_grade").annotate(n=Count("pk")))
     labels = grades + sorted(g for g in counts if g not in grades)
-    if counts:
+    if counts and block.count > 1:  # one's own grade needs no chart
         block.grade_chart = charts.pie([(g or "—", counts[g]) for g in labels if g in counts],
                                        name=_t("等级分布"))
     series = []
