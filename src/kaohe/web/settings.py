@@ -142,7 +142,8 @@ KAOHE_RUNS_INLINE = os.environ.get("KAOHE_RUNS_INLINE", "") == "1"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [WEB_DIR / "locale"]
+# Translations live in each app's locale/en/ (zh-Hans is the source language).
+LOCALE_PATHS: list[str] = []
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

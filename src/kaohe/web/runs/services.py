@@ -170,7 +170,9 @@ def _store_results(run: Run, result: Any, org: Any) -> None:
     run.indicators = [{"code": i.code, "name": i.name, "role": i.role, "weight": i.weight,
                        "rule": i.rule, "formula": i.formula, "source": i.source,
                        "missing": i.missing} for i in result.indicators]
-    run.save()
+    # Only the fields set here: ``run`` was loaded before the start time was recorded.
+    run.save(update_fields=["status", "progress", "message", "finished", "engine_run_id",
+                            "entity", "peers", "grades", "has_payout", "indicators"])
 
 
 @transaction.atomic
