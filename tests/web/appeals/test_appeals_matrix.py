@@ -144,5 +144,5 @@ class AppealsInEnglishTests(AppealsWorld):
         page = self.client_for("staff").get(reverse("appeals:detail", args=[self.mine.pk]),
                                             HTTP_ACCEPT_LANGUAGE="en")
         self.assertContains(page, "Attachments")
-        self.assertContains(page, "Original total")
+        self.assertContains(page, "History")
         self.assertNotContains(page, "申诉理由")

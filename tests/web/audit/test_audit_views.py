@@ -103,3 +103,15 @@ class ChangeLogFilterTests(AuditWorld):
                                            filed_by=self.world.users["staff"])
         page = self.get_as("admin", reverse("audit:list") + "?object_type=appeals.appeal")
         self.assertContains(page, f'href="{reverse("appeals:detail", args=[appeal.pk])}"')
+
+
+class AuditValueTests(WorldTestCase):
+    def test_values_read_as_text(self) -> None:
+        from kaohe.web.audit.templatetags.audit_tags import audit_value
+
+        self.assertEqual(audit_value(None), "—")
+        self.assertEqual(audit_value(""), "—")
+        self.assertEqual(audit_value([{"item": "微笑"}]), '[{"item": "微笑"}]')
+        # UTC in the snapshot, Asia/Shanghai (UTC+8) on the page
+        self.assertEqual(audit_value("2026-11-27T04:08:40.039690+00:00"), "2026-11-27 12:08:40")
+        self.assertEqual(audit_value("5.00"), "5.00")

@@ -59,11 +59,12 @@ class Attachment(ChangeLogged):
     follows the detected type (``content_type``); ``name`` is the uploader's name, for display
     and for the download's Content-Disposition only."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="appeals/%Y/%m/")
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments",
+                               verbose_name=_("申诉"))
+    file = models.FileField(_("存储文件"), upload_to="appeals/%Y/%m/")
     name = models.CharField(_("文件名"), max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
 
     objects = RestrictedQuerySet.as_manager()
 
