@@ -22,7 +22,7 @@ from viewtests import WorldTestCase
 from kaohe.web.org.models import Unit
 from kaohe.web.runs.explain import fact_rows
 from kaohe.web.runs.models import Result, Run, Score
-from kaohe.web.runs.services import create_run, execute_run
+from kaohe.web.runs.services import apply_adjustments, create_run, execute_run
 from kaohe.web.schemes.models import Scheme
 
 SEPT = (datetime(2026, 9, 1), datetime(2026, 10, 1))
@@ -153,6 +153,23 @@ class RankingScopeTests(WorldTestCase):
         # an assessor filtering on a grade still sees only their subtree
         mine = self.all_rows("assessor", run, grade=grade)
         self.assertTrue({r.entity_id for r in mine} <= expected_ids(self.world, "assessor", run))
+
+
+class AdjustmentTests(WorldTestCase):
+    def test_an_accepted_adjustment_shows_and_is_flagged(self) -> None:
+        w = self.world
+        result = w.result("clerk_star", w.clerk.pk)
+        result.adjustment = Decimal("3.50")
+        result.save()
+        apply_adjustments(result.run)
+        result.refresh_from_db()
+        text = self.get_as("staff", reverse("runs:scorecard", args=[result.run_id,
+                                                                    w.clerk.pk])).content.decode()
+        self.assertIn("申诉调整 +3.50", text)
+        self.assertIn(f"调整后 {result.final_total:.2f}", text)
+        flagged = self.get_as("head", reverse("runs:ranking", args=[result.run_id]),
+                              data={"flagged": "on"}).context["rows"]
+        self.assertIn(w.clerk.pk, [r.entity_id for r in flagged])
 
 
 class RankingXlsxContentTests(WorldTestCase):
