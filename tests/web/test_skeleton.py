@@ -68,3 +68,32 @@ class RunSeamTests(TestCase):
         from django.contrib.auth.models import AnonymousUser
 
         self.assertFalse(Result.objects.restrict(AnonymousUser()).exists())
+
+
+class ResultUnitTests(TestCase):
+    """A person's result belongs to the unit of their assignment on the period's last day (the
+    org a run uses, spec §1): the matching assignment with the latest start."""
+
+    world: World
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world(("clerk_star",))
+
+    def test_results_belong_to_the_unit_on_the_last_day(self) -> None:
+        from datetime import date
+
+        from kaohe.web.core.workspace import workspace
+
+        day = date(2026, 9, 30)
+        rows = workspace().org.assignments.to_dict("records")
+        run = self.world.runs["clerk_star"]
+        moved = 0
+        for res in run.results.all():
+            matching = [r for r in rows if r["person_id"] == res.entity_id
+                        and r["start"] <= day and (r["end"] is None or r["end"] != r["end"]
+                                                   or r["end"] >= day)]
+            best = max(matching, key=lambda r: r["start"])
+            self.assertEqual(res.unit_id, best["unit_id"])
+            moved += len({r["unit_id"] for r in rows if r["person_id"] == res.entity_id}) > 1
+        self.assertGreater(moved, 0, "the demo has people who moved between halls")

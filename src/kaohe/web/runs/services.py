@@ -120,14 +120,9 @@ def _store_results(run: Run, result: Any, org: Any) -> None:
     units = set(Unit.objects.values_list("pk", flat=True))
     person_unit: dict[str, str] = {}
     if result.entity == "person":
+        # A run uses the org as of the period's last day (spec §1): so does its scope.
         on = org.positions_on(last_day)
         person_unit = {str(r.person_id): str(r.unit_id) for r in on.itertuples(index=False)}
-        # people who left before the period's end: their last unit in the period
-        for r in org.assignments.sort_values("start").itertuples(index=False):
-            pid = str(r.person_id)
-            if pid not in person_unit and r.start < period.end and (
-                    r.end is None or r.end != r.end or r.end >= period.start):
-                person_unit[pid] = str(r.unit_id)
     results: list[Result] = []
     scores: list[list[Score]] = []
     peers = list(result.peers)
