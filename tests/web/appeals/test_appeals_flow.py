@@ -257,3 +257,41 @@ class DecidingTests(TemporaryMedia, WorldTestCase):
         page = self.get_as("staff", reverse("appeals:detail", args=[appeal.pk]))
         self.assertContains(page, "final_total")
         self.assertContains(page, "处理：已采纳")
+
+
+class FailureTests(TemporaryMedia, WorldTestCase):
+    def test_no_file_outlives_a_failed_filing(self) -> None:
+        from unittest import mock
+
+        from kaohe.web.appeals.forms import KINDS
+        from kaohe.web.appeals.services import file_appeal
+
+        files = stored_files()
+        real_save = Attachment.save
+        calls = []
+
+        def second_fails(self: Attachment, *args: Any, **kwargs: Any) -> None:
+            calls.append(self.file.name)
+            if len(calls) == 2:
+                raise RuntimeError("disk full")
+            real_save(self, *args, **kwargs)
+
+        with mock.patch.object(Attachment, "save", second_fails), \
+                self.assertRaises(RuntimeError):
+            file_appeal(self.world.users["staff"], staff_result(self.world).pk, indicator="",
+                        reason="x", files=[(upload("a.pdf", PDF), KINDS[0]),
+                                           (upload("b.pdf", PDF), KINDS[0])])
+        self.assertFalse(Appeal.objects.exists())
+        self.assertEqual(stored_files(), files)
+
+    def test_nobody_decides_their_own_appeal(self) -> None:
+        result = staff_result(self.world)
+        self.post_as("admin", reverse("appeals:new", args=[result.pk]), {"reason": "代为申诉"})
+        appeal = Appeal.objects.get(result=result)
+        self.assertEqual(appeal.filed_by, self.world.users["admin"])
+        response = self.post_as("admin", reverse("appeals:decide", args=[appeal.pk]),
+                                {"outcome": "accept", "points": "5", "reason": "x"})
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, "不能处理自己提交的申诉", status_code=409)
+        appeal.refresh_from_db()
+        self.assertEqual(appeal.status, Appeal.Status.FILED)

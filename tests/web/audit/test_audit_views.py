@@ -115,3 +115,21 @@ class AuditValueTests(WorldTestCase):
         # UTC in the snapshot, Asia/Shanghai (UTC+8) on the page
         self.assertEqual(audit_value("2026-11-27T04:08:40.039690+00:00"), "2026-11-27 12:08:40")
         self.assertEqual(audit_value("5.00"), "5.00")
+
+
+class ReadableChangesTests(WorldTestCase):
+    def test_choices_and_users_read_by_name(self) -> None:
+        from kaohe.web.appeals.models import Appeal
+
+        staff, assessor = self.world.users["staff"], self.world.users["assessor"]
+        result = self.world.result("clerk_star", self.world.clerk.pk)
+        appeal = Appeal.objects.create(result=result, reason="漏计", filed_by=staff)
+        with acting_as(assessor):
+            appeal.status, appeal.decided_by = Appeal.Status.REJECTED, assessor
+            appeal.save()
+        entry = ChangeLog.objects.get(object_type="appeals.appeal", object_id=str(appeal.pk),
+                                      action="update")
+        page = self.get_as("admin", reverse("audit:detail", args=[entry.pk]))
+        self.assertContains(page, '<span class="del">待处理</span>')
+        self.assertContains(page, '<span class="add">已驳回</span>')
+        self.assertContains(page, '<span class="add">assessor</span>')

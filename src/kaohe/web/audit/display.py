@@ -6,8 +6,10 @@ Shared by the audit pages and by other apps that show an object's history (the a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
@@ -42,19 +44,40 @@ def object_type_label(label_lower: str) -> str:
         return label_lower
 
 
+def _field(label_lower: str, name: str) -> Any:
+    try:
+        return apps.get_model(label_lower)._meta.get_field(name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return None
+
+
 def field_label(label_lower: str, name: str) -> str:
     """The verbose name of field ``name`` (an attname such as ``result_id`` works too)."""
-    try:
-        field = apps.get_model(label_lower)._meta.get_field(name)
-    except (LookupError, ValueError, FieldDoesNotExist):
-        return name
-    return str(getattr(field, "verbose_name", name))
+    field = _field(label_lower, name)
+    return name if field is None else str(getattr(field, "verbose_name", name))
+
+
+def _readable(field: Any, value: object) -> object:
+    """A stored value as a reader knows it: a choice's label, a user's name; else unchanged."""
+    if value is None or field is None:
+        return value
+    if getattr(field, "choices", None):
+        return dict(field.flatchoices).get(value, value)
+    if getattr(field, "related_model", None) is get_user_model():
+        name = get_user_model().objects.filter(pk=value).values_list(
+            get_user_model().USERNAME_FIELD, flat=True).first()
+        return name if name is not None else value
+    return value
 
 
 def changes(entry: ChangeLog) -> list[FieldChange]:
     """The fields that differ between before and after, labelled for the page."""
-    return [FieldChange(name, field_label(entry.object_type, name), before, after)
-            for name, before, after in entry.changed_fields()]
+    out = []
+    for name, before, after in entry.changed_fields():
+        field = _field(entry.object_type, name)
+        out.append(FieldChange(name, field_label(entry.object_type, name),
+                               _readable(field, before), _readable(field, after)))
+    return out
 
 
 def object_url(entry: ChangeLog) -> str | None:
