@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from kaohe.web.accounts.models import Profile
 from kaohe.web.core.roles import Role
@@ -56,7 +57,7 @@ def _user(name: str, role: str, unit: Unit | None = None, person: Person | None 
 
 
 def build_world(schemes: tuple[str, ...] = ("clerk_star", "hall_service"),
-                period: str = "2026-09") -> World:
+                period: str = "2026-09", publish: bool = True) -> World:
     ws = workspace()
     sync_org(ws.org, ws.org.assignments["start"].max())
     sync_schemes(ws)
@@ -88,5 +89,8 @@ def build_world(schemes: tuple[str, ...] = ("clerk_star", "hall_service"),
     for code in schemes:
         run = execute_run(create_run(Scheme.objects.get(code=code), period, None).pk)
         assert run.status == Run.Status.DONE, run.error
+        if publish:  # heads, staff, inspectors and partners see published runs only
+            run.published_at = timezone.now()
+            run.save(update_fields=["published_at"])
         w.runs[code] = run
     return w

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from django.test import override_settings
 from django.urls import reverse
+from world import build_world
 from viewtests import USERS, RoleMatrix, WorldTestCase
 
 from kaohe.web.runs.models import Result, Run
@@ -107,6 +108,10 @@ class NoticePublishedMatrix(DownloadMatrix, WorldTestCase):
 
 class NoticeDraftMatrix(DownloadMatrix, WorldTestCase):
     """A draft notice (run not published) exists only for those who may publish."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world(publish=False)
 
     expect: ClassVar[dict[str, int]] = {name: (200 if code == 200 else 404)
                                          for name, code in RUNNERS.items()}
@@ -221,6 +226,10 @@ class RunLifecycleTests(WorldTestCase):
 
 
 class PublishTests(WorldTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world(publish=False)
+
     def publish(self, user: str, run: Run, confirm: bool = True) -> Any:
         return self.post_as(user, reverse("runs:publish", args=[run.pk]),
                             {"confirm": "1"} if confirm else {}, follow=True)

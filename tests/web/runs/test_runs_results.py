@@ -15,13 +15,14 @@ ALL_200 = {name: 200 for name in (
     "admin", "assessor", "assessor_out", "head", "head_out", "staff", "staff_out",
     "inspector", "inspector_out", "partner", "partner_out")}
 
-# Results of a person run (clerk_star) as seen by each role: inspectors judge outlets, never
-# people (403); everyone else sees some of the run's clerks, so the ranking opens.
-PERSON_RANKING = {**ALL_200, "inspector": 403, "inspector_out": 403}
+# Results of a person run (clerk_star) as seen by each role: inspectors and partners see
+# outlets' results, never people's (403); everyone else sees some of the run's clerks.
+PERSON_RANKING = {**ALL_200, "inspector": 403, "inspector_out": 403, "partner": 403,
+                  "partner_out": 403}
 # The in-scope clerk's own scorecard.
 CLERK_CARD = {"admin": 200, "assessor": 200, "assessor_out": 404, "head": 200, "head_out": 404,
               "staff": 200, "staff_out": 404, "inspector": 403, "inspector_out": 403,
-              "partner": 404, "partner_out": 404}
+              "partner": 403, "partner_out": 403}
 # The in-scope hall's scorecard in the unit run (hall_service): staff see only their own
 # person results, the hall's inspector sees it.
 HALL_CARD = {"admin": 200, "assessor": 200, "assessor_out": 404, "head": 200, "head_out": 404,
@@ -108,7 +109,7 @@ class ScorecardOtherClerkTests(RoleMatrix, WorldTestCase):
 
     expect: ClassVar[dict[str, int]] = {"admin": 200, "assessor": 404, "assessor_out": 200, "head": 404, "head_out": 200,
               "staff": 404, "staff_out": 200, "inspector": 403, "inspector_out": 403,
-              "partner": 404, "partner_out": 404}
+              "partner": 403, "partner_out": 403}
 
     def url(self) -> str:
         return reverse("runs:scorecard", args=[self.world.runs["clerk_star"].pk,

@@ -25,12 +25,19 @@ MENU = [
 ]
 
 
+# Pages a role may not open although it may "view" (org/views.py, appeals/views.py).
+HIDDEN = {
+    "org:units": (Role.STAFF,),
+    "appeals:list": (Role.INSPECTOR, Role.PARTNER),
+}
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     items = []
     for label, name, actions in MENU:
-        if name == "org:units" and role_of(user) == Role.STAFF:
-            continue  # staff have no org pages (org/views.py)
+        if role_of(user) in HIDDEN.get(name, ()):
+            continue
         if any(can(user, a) for a in actions):
             try:
                 items.append({"label": label, "url": reverse(name)})

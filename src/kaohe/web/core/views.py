@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _t
 from kaohe.web.core.roles import Role, role_of
 from kaohe.web.runs import charts
 from kaohe.web.runs.models import Result, Run
+from kaohe.web.runs.notice import effective_ids
 from kaohe.web.runs.views_results import latest_runs_by_period, results_in_scope
 
 TOP = 5
@@ -50,13 +51,17 @@ def _url(name: str, *args: Any) -> str | None:
 
 
 def latest_runs(results: QuerySet[Result]) -> list[Run]:
-    """Per scheme, the latest done run (by period, then creation) with a row in ``results``."""
-    seen: dict[int, Run] = {}
-    runs = Run.objects.filter(status=Run.Status.DONE, pk__in=results.values("run_id")) \
-        .select_related("scheme").order_by("scheme__name", "-period", "-created", "-pk")
-    for run in runs:
-        seen.setdefault(run.scheme_id, run)
-    return list(seen.values())
+    """Per scheme, the latest period's standing run (published, else latest done;
+    ``runs.notice.effective_ids``) among the runs with a row in ``results``."""
+    pairs = set(Run.objects.filter(status=Run.Status.DONE, pk__in=results.values("run_id"))
+                .values_list("scheme_id", "period").distinct())
+    latest: dict[int, tuple[int, str]] = {}
+    for scheme_id, period in pairs:
+        if scheme_id not in latest or period > latest[scheme_id][1]:
+            latest[scheme_id] = (scheme_id, period)
+    standing = effective_ids(set(latest.values()))
+    runs = Run.objects.select_related("scheme").filter(pk__in=standing.values())
+    return sorted(runs, key=lambda r: r.scheme.name)
 
 
 def top_and_bottom(rows: QuerySet[Result], n: int = TOP) -> tuple[list[Result], list[Result]]:

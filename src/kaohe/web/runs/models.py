@@ -11,6 +11,26 @@ from django.utils.translation import gettext_lazy as _
 
 from kaohe.web.audit.models import ChangeLogged
 from kaohe.web.core.querysets import RestrictedQuerySet, Scope
+from kaohe.web.core.roles import Role
+
+
+def results_q(scope: Scope, prefix: str = "") -> Q:
+    """Which results a scope sees (``prefix`` is the lookup path to a Result).
+
+    - staff: their own person results; everyone else: results of units in their scope;
+    - inspectors and partners: unit results only (an outlet's, not its clerks');
+    - only admins and assessors see a run before it is published (发布): the others see
+      results once the notice is out.
+    """
+    if scope.person_id:
+        q = Q(**{f"{prefix}run__entity": "person", f"{prefix}entity_id": scope.person_id})
+    else:
+        q = scope.units_q(f"{prefix}unit__")
+    if scope.role in (Role.INSPECTOR, Role.PARTNER):
+        q &= Q(**{f"{prefix}run__entity": "unit"})
+    if scope.role not in (Role.ADMIN, Role.ASSESSOR):
+        q &= Q(**{f"{prefix}run__published_at__isnull": False})
+    return q
 
 
 class Run(ChangeLogged):
@@ -106,9 +126,7 @@ class Result(ChangeLogged):
 
     @staticmethod
     def scope_q(scope: Scope) -> Q:
-        if scope.person_id:
-            return Q(run__entity="person", entity_id=scope.person_id)
-        return scope.units_q("unit__")
+        return results_q(scope)
 
 
 class Score(models.Model):
@@ -129,6 +147,4 @@ class Score(models.Model):
 
     @staticmethod
     def scope_q(scope: Scope) -> Q:
-        if scope.person_id:
-            return Q(result__run__entity="person", result__entity_id=scope.person_id)
-        return scope.units_q("result__unit__")
+        return results_q(scope, "result__")

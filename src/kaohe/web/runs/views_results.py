@@ -31,6 +31,7 @@ from kaohe.web.core.roles import Action, Role, can, role_of
 from kaohe.web.org.models import Unit
 from kaohe.web.runs import charts
 from kaohe.web.runs.explain import fact_rows, fact_source, indicator_lines, point_indicators
+from kaohe.web.runs.notice import effective_ids
 from kaohe.web.runs.models import Result, Run, Score
 
 PAGE_SIZE = 50
@@ -39,15 +40,13 @@ FACT_LIMIT = 200
 
 def results_in_scope(user: Any) -> QuerySet[Result]:
     """The results ``user`` may see (none for anonymous users)."""
-    qs = Result.objects.restrict(user, Action.VIEW)
-    if role_of(user) == Role.INSPECTOR:
-        qs = qs.filter(run__entity="unit")
-    return qs
+    return Result.objects.restrict(user, Action.VIEW)  # runs.models.results_q
 
 
 def _check_entity_kind(user: Any, entity: str) -> None:
-    if role_of(user) == Role.INSPECTOR and entity == "person":
-        raise PermissionDenied(_t("暗访员只能查看所负责营业厅的考核结果"))
+    # Inspectors and partners see outlets' results, not clerks' (runs.models.results_q).
+    if role_of(user) in (Role.INSPECTOR, Role.PARTNER) and entity == "person":
+        raise PermissionDenied(_t("只能查看营业厅的考核结果"))
 
 
 def _done_run(user: Any, pk: int) -> Run:
@@ -316,12 +315,13 @@ def facts(request: HttpRequest, pk: int, entity_id: str, code: str) -> HttpRespo
 # --- trend ----------------------------------------------------------------------------------
 
 def latest_runs_by_period(scheme_code: str) -> list[Run]:
-    """The latest done run of each period of a scheme, oldest period first."""
-    latest: OrderedDict[str, Run] = OrderedDict()
-    for run in Run.objects.filter(scheme__code=scheme_code, status=Run.Status.DONE) \
-            .select_related("scheme").order_by("period", "-created", "-pk"):
-        latest.setdefault(run.period, run)
-    return list(latest.values())
+    """The run that stands for each period of a scheme (``notice.effective_ids``: the published
+    one, else the latest done one), oldest period first."""
+    runs = Run.objects.filter(scheme__code=scheme_code, status=Run.Status.DONE)
+    pairs = set(runs.values_list("scheme_id", "period").distinct())
+    standing = effective_ids(pairs)
+    by_pk = Run.objects.select_related("scheme").in_bulk(list(standing.values()))
+    return [by_pk[standing[pair]] for pair in sorted(standing, key=lambda p: p[1])]
 
 
 @login_required
