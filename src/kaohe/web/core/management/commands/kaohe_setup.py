@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 continue
             run = execute_run(create_run(scheme, period, admin).pk)
             self.stdout.write(f"  {code} {period}: {run.get_status_display()} {run.error}")
-            if run.status == Run.Status.DONE and code != "clerk_quarter":
+            if run.status == Run.Status.DONE:  # the demo's notices are out
                 from django.utils import timezone
                 run.published_at = timezone.now()
                 run.save(update_fields=["published_at"])
