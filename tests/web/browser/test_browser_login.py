@@ -43,3 +43,39 @@ class LoginTests(BrowserTestCase):
             page.click("form.lang button")
             page.wait_for_load_state()
             self.assertIn("Log out", page.inner_text("header"))
+
+
+class ScopeInTheBrowserTests(BrowserTestCase):
+    schemes = ("clerk_star",)
+
+    def names_on_ranking(self, user: str, search: str = "") -> str:
+        run = self.world.runs["clerk_star"]
+        with self.page_for(user) as page:
+            page.goto(self.url(f"/runs/{run.pk}/ranking/"))
+            if search:  # the ranking is paginated: look a person up with the filter form
+                page.fill("input[name=q]", search)
+                page.click("form.filters button[type=submit], main form button[type=submit]")
+                page.wait_for_load_state()
+            return page.inner_text("main")
+
+    def test_each_role_sees_only_its_people(self) -> None:
+        from kaohe.web.org.models import Person
+
+        w = self.world
+        # staff: themselves only
+        text = self.names_on_ranking("staff")
+        self.assertIn(w.clerk.name, text)
+        colleagues = Person.objects.filter(unit=w.hall, position="营业员").exclude(pk=w.clerk.pk)
+        for p in colleagues:
+            self.assertNotIn(p.pk, text)
+        # head: the clerks of the hall, no one from the other hall
+        text = self.names_on_ranking("head")
+        for p in colleagues:
+            self.assertIn(p.pk, text)
+        self.assertNotIn(w.other_clerk.pk, text)
+        # assessor: the branch, not the other branch
+        self.assertIn(w.clerk.pk, self.names_on_ranking("assessor", w.clerk.pk))
+        self.assertNotIn(w.other_clerk.pk, self.names_on_ranking("assessor", w.other_clerk.pk))
+        # the other assessor: the mirror image
+        self.assertIn(w.other_clerk.pk, self.names_on_ranking("assessor_out", w.other_clerk.pk))
+        self.assertNotIn(w.clerk.pk, self.names_on_ranking("assessor_out", w.clerk.pk))
