@@ -13,6 +13,12 @@ def _django(workspace: Path, demo: bool = False) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.web.settings")
     if demo:
         os.environ.setdefault("KAOHE_DEMO", "1")
+    if not (os.environ.get("KAOHE_SECRET_KEY") or os.environ.get("KAOHE_DEBUG") == "1"
+            or os.environ.get("KAOHE_DEMO") == "1"):
+        from kaohe.errors import ConfigError
+
+        raise ConfigError("未设置 KAOHE_SECRET_KEY: set KAOHE_SECRET_KEY to a long random secret "
+                          "(docs/operations.md), or use --demo for the demo")
     import django
 
     django.setup()
