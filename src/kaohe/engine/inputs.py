@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -46,10 +47,10 @@ def _entities(org: Org, scheme: Scheme, period: Period) -> Population:
         ids = list(org.units)
         return Population("unit", ids, [org.units[u].get("name") for u in ids], list(ids), [])
     on = org.positions_on(period.last_day)
-    ids = _text(on["person_id"].tolist())
-    names = [org.people.get(p, {}).get("name") if p is not None else None for p in ids]
-    return Population("person", ids, names,  # type: ignore[arg-type]
-                      _text(on["unit_id"].tolist()), _text(on["position"].tolist()))
+    pids = [str(p) for p in on["person_id"].tolist()]
+    names = [org.people.get(p, {}).get("name") for p in pids]
+    return Population("person", pids, names, _text(on["unit_id"].tolist()),
+                      _text(on["position"].tolist()))
 
 
 def attribute_column(org: Org, pop: Population, attr: str) -> list[str | None]:
@@ -111,7 +112,7 @@ def pop_table(org: Org, scheme: Scheme, entities: Population,
     unit_name = [names[u] for u in of]
     group = [attrs[p] for p in scheme.peers]
     labels = [_labels(org, p, attrs[p]) for p in scheme.peers]
-    cols: dict[str, list[object]] = {
+    cols: dict[str, list[Any]] = {
         "entity_id": list(entities.ids), "name": list(entities.names), "unit_name": unit_name,
         "_unit": list(entities.units), "_g": _joined(group, n), "_w": _joined(
             [attrs[w] for w in within], n),

@@ -102,7 +102,7 @@ def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
         q = base.select(*[exp.alias_(fold_filter(p), n, quote=True) for n, p in parts])
         return q.where(where).group_by(key.copy()), by_unit
 
-    def grouped(cond: exp.Expression | None, *aggs: exp.Expression) -> exp.Subquery:
+    def grouped(cond: exp.Expression | None, *aggs: exp.Expr) -> exp.Subquery:
         q = base.select(*aggs).where(where if cond is None else exp.and_(where, cond.copy()))
         return q.group_by(key.copy()).subquery()
 
@@ -301,7 +301,7 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
     last = _payout(s, cs, ctes)
 
     parts = tuple(cs.part_source)
-    out_cols: list[exp.Expression] = [
+    out_cols: list[exp.Expr] = [
         exp.alias_(col("entity_id"), "id", quote=True), col("name"), col("unit_name"),
         *[col(f"g_{p}") for p in s.peers], col("group_name"),
         col("total"), col("rank"), col("group_size"), col("grade"), col("vetoed"),

@@ -237,7 +237,7 @@ def _records_by_id(cols: dict[str, list[str | None]]) -> dict[str, dict[str, str
     if None in ids or len(set(ids)) < len(ids):
         return None
     rest = [h for h in cols if h != "id"]
-    return {i: dict(zip(rest, vals, strict=True))  # type: ignore[misc]
+    return {i: dict(zip(rest, vals, strict=True))
             for i, *vals in zip(ids, *(cols[h] for h in rest), strict=True)}
 
 
