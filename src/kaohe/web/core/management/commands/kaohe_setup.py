@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from kaohe.periods import parse_period
 from kaohe.web.core.workspace import store_lock, workspace
 
 
@@ -20,10 +21,12 @@ def stored_periods() -> list[tuple[str, str]]:
     with store_lock, ws.store.connect(read_only=True) as con:
         if not ws.store.has_table(con, "runs"):
             return []
-        rows = con.execute("SELECT DISTINCT scheme, period, period_start FROM runs "
-                           "WHERE status = 'done' ORDER BY period_start, CASE WHEN period LIKE '%Q%' THEN 1 ELSE 0 END, scheme").fetchall()
-    return [(str(r[0]), str(r[1])) for r in rows]
-
+        rows = con.execute("SELECT DISTINCT scheme, period FROM runs "
+                           "WHERE status = 'done'").fetchall()
+    kinds = {code: ws.scheme(code).period for code in ws.scheme_codes()}
+    pairs = [(str(code), str(period)) for code, period in rows if code in kinds]
+    # by the period's end: a quarter after its months (it is built from their results)
+    return sorted(pairs, key=lambda p: (parse_period(p[1], kinds[p[0]]).end, p[0]))
 
 class Command(BaseCommand):
     help = "migrate, sync the org and schemes from the workspace; --demo: accounts and runs"
