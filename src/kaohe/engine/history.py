@@ -16,7 +16,7 @@ from kaohe.workspace.store import Store, arrow_query, quote
 
 # the latest completed run of each period of a scheme
 LATEST_RUNS = """
-SELECT run_id, period, period_start FROM (
+SELECT run_id, run_no, period, period_start FROM (
     SELECT *, row_number() OVER (PARTITION BY period ORDER BY finished_at DESC, run_id DESC) AS n
     FROM runs WHERE scheme = ? AND status = 'done') WHERE n = 1
 """
@@ -56,18 +56,20 @@ def results_rows(store: Store, source: Source, ref: Scheme, period: Period) -> p
     with store.connect(read_only=True) as con:
         if not _has_runs(con):
             return pa.table(empty)
-        pivots = ", ".join(
-            f"max(i.points) FILTER (WHERE i.code = '{c}') AS \"p_{c}\", "
-            f"max(i.value) FILTER (WHERE i.code = '{c}') AS \"v_{c}\"" for c in codes)
+        pivots = "".join(
+            f", max(v.points) FILTER (WHERE c.code = ?) AS {quote('p_' + c)}"
+            f", max(v.value) FILTER (WHERE c.code = ?) AS {quote('v_' + c)}" for c in codes)
         sql = f"""
             SELECT e.entity_id, r.period_start, CAST(e.total AS DECIMAL(18,4)) AS total,
                    e.rank, e.group_size, e.grade, e.vetoed, e.eliminate,
-                   CAST(e.payout AS DECIMAL(18,4)) AS payout{', ' + pivots if codes else ''}
+                   CAST(e.payout AS DECIMAL(18,4)) AS payout{pivots}
             FROM ({LATEST_RUNS}) r JOIN run_entities e ON e.run_id = r.run_id
-            LEFT JOIN run_indicators i ON i.run_id = e.run_id AND i.entity_id = e.entity_id
+            LEFT JOIN run_values v ON v.run_no = r.run_no AND v.entity_no = e.entity_no
+            LEFT JOIN run_codes c ON c.run_no = v.run_no AND c.code_no = v.code_no
             WHERE r.period_start >= ? AND r.period_start < ?
             GROUP BY ALL ORDER BY 1, 2"""
-        table = arrow_query(con, sql, [ref.code, period.start, period.end])
+        params: list[object] = [c for c in codes for _ in range(2)]
+        table = arrow_query(con, sql, [*params, ref.code, period.start, period.end])
     cast = {c: table[c].cast(empty[c].type) for c in columns if c in table.column_names}
     return pa.table(cast)
 
@@ -79,58 +81,63 @@ def _arrow_type(t: str) -> pa.DataType:
 
 def save_run(store: Store, result: RunResult, scheme: Scheme, period: Period,
              started: datetime) -> None:
-    """Store a completed run, all or nothing. The indicator rows (entities × indicators) are
-    built as Arrow columns — run, entity and code dictionary-encoded — and inserted in one
-    statement."""
+    """Store a completed run, all or nothing: one ``runs`` row, one ``run_entities`` row per
+    entity (numbered in the result's order), the run's indicator codes in ``run_codes`` and
+    one ``run_values`` row per entity and indicator, keyed by those three numbers."""
     t = result.table
+    codes = [i.code for i in scheme.indicators]
     group = (" || '/' || ".join(f"COALESCE(CAST({quote('g_' + p)} AS VARCHAR), '')"
                                 for p in result.peers) or "''")
-    run = result.run_id.replace("'", "''")
-    indicators = _indicator_rows(result, [i.code for i in scheme.indicators])
+    cols = ["id", "name", *("g_" + p for p in result.peers), "total", "rank", "group_size",
+            "grade", "vetoed", "bottom", "eliminate", "payout"]
+    entities = t[cols].assign(entity_no=np.arange(len(t), dtype=np.int32))
     with store.connect() as con:
-        con.register("res", t)
-        con.register("inds", indicators)
+        ((run_no,),) = con.execute("SELECT CAST(nextval('run_no_seq') AS INTEGER)").fetchall()
+        values = _value_rows(result, codes, run_no)
+        con.register("res", entities)
+        con.register("vals", values)
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
-                f"INSERT INTO run_entities SELECT '{run}', id, name, {group}, total, rank, "
-                "group_size, grade, vetoed, bottom, eliminate, payout FROM res")
-            if indicators.num_rows:
-                con.execute("INSERT INTO run_indicators SELECT run_id, entity_id, code, value, "
-                            "points, missing FROM inds")
-            con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)",
-                        [result.run_id, scheme.code, str(period), period.start, result.engine,
-                         started, datetime.now(), scheme.text, len(t)])
+                f"INSERT INTO run_entities SELECT ?, id, name, {group}, total, rank, "
+                "group_size, grade, vetoed, bottom, eliminate, payout, entity_no FROM res",
+                [result.run_id])
+            con.executemany("INSERT INTO run_codes VALUES (?, ?, ?)",
+                            [[run_no, j, c] for j, c in enumerate(codes)])
+            if values.num_rows:
+                con.execute("INSERT INTO run_values SELECT * FROM vals")
+            con.execute(
+                "INSERT INTO runs (run_id, scheme, period, period_start, status, engine, "
+                "started_at, finished_at, scheme_yaml, entities, run_no) "
+                "VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?, ?)",
+                [result.run_id, scheme.code, str(period), period.start, result.engine,
+                 started, datetime.now(), scheme.text, len(t), run_no])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
         finally:
-            con.unregister("inds")
+            con.unregister("vals")
             con.unregister("res")
 
 
-def _indicator_rows(result: RunResult, codes: list[str]) -> pa.Table:
-    """One row per indicator and entity, indicator by indicator: run_id, entity_id, code,
-    value, points, missing (NaN and None → NULL)."""
+def _value_rows(result: RunResult, codes: list[str], run_no: int) -> pa.Table:
+    """One row per indicator and entity, indicator by indicator: run_no, entity_no (the row
+    in the result), code_no (the indicator's position in the scheme), value, points, missing
+    (NaN and None → NULL)."""
     t = result.table
     n, k = len(t), len(codes)
-    ids = pa.array(t["id"].astype(object).to_numpy(), pa.string())
 
     def stacked(prefix: str) -> pa.Array:
         return pa.array(np.concatenate(
             [t[prefix + c].to_numpy("float64", na_value=np.nan) for c in codes]
             or [np.empty(0)]), from_pandas=True)
 
-    def dictionary(indices: np.ndarray, values: pa.Array) -> pa.DictionaryArray:
-        return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), values)
-
     missing = np.concatenate([t["m_" + c].to_numpy(bool) for c in codes] or [np.empty(0, bool)])
     return pa.table({
-        "run_id": dictionary(np.zeros(n * k, np.int32), pa.array([result.run_id])),
-        "entity_id": dictionary(np.tile(np.arange(n, dtype=np.int32), k), ids),
-        "code": dictionary(np.repeat(np.arange(k, dtype=np.int32), n),
-                           pa.array(codes, pa.string())),
+        "run_no": pa.array(np.full(n * k, run_no, np.int32)),
+        "entity_no": pa.array(np.tile(np.arange(n, dtype=np.int32), k)),
+        "code_no": pa.array(np.repeat(np.arange(k, dtype=np.int16), n)),
         "value": stacked("v_"),
         "points": stacked("p_"),
         "missing": pa.array(missing, pa.bool_()),

@@ -32,14 +32,50 @@ CREATE TABLE IF NOT EXISTS imports (
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY, scheme VARCHAR, period VARCHAR, period_start DATE,
     status VARCHAR, engine VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
-    scheme_yaml VARCHAR, entities BIGINT);
+    scheme_yaml VARCHAR, entities BIGINT, run_no INTEGER);
 CREATE TABLE IF NOT EXISTS run_entities (
     run_id VARCHAR, entity_id VARCHAR, name VARCHAR, group_key VARCHAR, total DOUBLE,
     rank BIGINT, group_size BIGINT, grade VARCHAR, vetoed BOOLEAN, bottom BOOLEAN,
-    eliminate BOOLEAN, payout DOUBLE);
-CREATE TABLE IF NOT EXISTS run_indicators (
-    run_id VARCHAR, entity_id VARCHAR, code VARCHAR, value DOUBLE, points DOUBLE,
+    eliminate BOOLEAN, payout DOUBLE, entity_no INTEGER);
+CREATE TABLE IF NOT EXISTS run_codes (run_no INTEGER, code_no SMALLINT, code VARCHAR);
+CREATE TABLE IF NOT EXISTS run_values (
+    run_no INTEGER, entity_no INTEGER, code_no SMALLINT, value DOUBLE, points DOUBLE,
     missing BOOLEAN);
+CREATE SEQUENCE IF NOT EXISTS run_no_seq START WITH 1;
+CREATE VIEW IF NOT EXISTS run_indicators AS
+    SELECT r.run_id, e.entity_id, c.code, v.value, v.points, v.missing
+    FROM run_values v
+    JOIN runs r ON r.run_no = v.run_no
+    JOIN run_entities e ON e.run_id = r.run_id AND e.entity_no = v.entity_no
+    JOIN run_codes c ON c.run_no = v.run_no AND c.code_no = v.code_no;
+"""
+
+# Stores written before run_values (kaohe up to 0.x) hold each indicator row with three
+# strings: run_indicators(run_id, entity_id, code, value, points, missing). Opening such a
+# store for writing numbers its runs, entities and codes and moves the rows to run_values;
+# run_indicators becomes a view with the same columns.
+_MIGRATE = """
+ALTER TABLE runs ADD COLUMN run_no INTEGER;
+UPDATE runs SET run_no = n.no FROM (
+    SELECT run_id, CAST(row_number() OVER (ORDER BY started_at, run_id) AS INTEGER) AS no
+    FROM runs) n WHERE runs.run_id = n.run_id;
+ALTER TABLE run_entities ADD COLUMN entity_no INTEGER;
+UPDATE run_entities SET entity_no = n.no FROM (
+    SELECT run_id, entity_id,
+           CAST(row_number() OVER (PARTITION BY run_id ORDER BY entity_id) - 1 AS INTEGER) AS no
+    FROM run_entities) n WHERE run_entities.run_id = n.run_id
+    AND run_entities.entity_id = n.entity_id;
+CREATE TABLE run_codes AS
+    SELECT r.run_no, CAST(row_number() OVER (PARTITION BY r.run_no ORDER BY c.code) - 1
+                          AS SMALLINT) AS code_no, c.code
+    FROM (SELECT DISTINCT run_id, code FROM run_indicators) c JOIN runs r USING (run_id);
+CREATE TABLE run_values AS
+    SELECT r.run_no, e.entity_no, c.code_no, i.value, i.points, i.missing
+    FROM run_indicators i JOIN runs r USING (run_id)
+    JOIN run_entities e ON e.run_id = i.run_id AND e.entity_id = i.entity_id
+    JOIN run_codes c ON c.run_no = r.run_no AND c.code = i.code
+    ORDER BY r.run_no, c.code_no, e.entity_no;
+DROP TABLE run_indicators;
 """
 
 
@@ -48,18 +84,48 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _old_layout(con: duckdb.DuckDBPyConnection) -> bool:
+    ((n,),) = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                          "'run_indicators' AND table_type = 'BASE TABLE'").fetchall()
+    return bool(n)
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Move an old store's run_indicators rows to run_values, all or nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(_MIGRATE)
+        ((start,),) = con.execute("SELECT coalesce(max(run_no), 0) + 1 FROM runs").fetchall()
+        con.execute(f"CREATE SEQUENCE run_no_seq START WITH {int(start)}")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._checked = False  # the layout of the run tables is current
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if read_only and not self.path.exists():
             read_only = False
+        if read_only and not self._checked:
+            with duckdb.connect(str(self.path), read_only=True) as con:
+                old = _old_layout(con)
+            if old:  # migrate once, through a writing connection
+                with self.connect():
+                    pass
+            self._checked = True
         con = duckdb.connect(str(self.path), read_only=read_only)
         try:
             if not read_only:
+                if not self._checked and _old_layout(con):
+                    _migrate(con)
                 con.execute(_SCHEMA)
+                self._checked = True
             yield con
         finally:
             con.close()
