@@ -31,7 +31,12 @@ Progress = Callable[[str], None]
 class RunOutput:
     result: RunResult
     sql: str
-    parts: pd.DataFrame  # id + aggregate part columns, for explain
+    part_table: pa.Table  # id + aggregate part columns, for explain
+
+    @property
+    def parts(self) -> pd.DataFrame:
+        """The part columns as pandas, converted only when asked for (explain)."""
+        return self.part_table.to_pandas()
 
 
 def compile_for(ws: Workspace, scheme: Scheme) -> CompiledScheme:
@@ -108,9 +113,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     else:
         from kaohe.engine.backends import spark_backend
         table, sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)
-    df = table.to_pandas()
-    parts = df[["id", *cs.part_source]].copy()
-    df = df.drop(columns=list(cs.part_source))
+    parts = table.select(["id", *cs.part_source])
+    df = table.drop_columns(list(cs.part_source)).to_pandas()
     run_id = started.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:8]
     result = RunResult(
         scheme=scheme.code, title=scheme.name, period=str(period), run_id=run_id,
@@ -123,4 +127,4 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     if save:
         say("保存结果 saving the run")
         history.save_run(ws.store, result, scheme, period, started)
-    return RunOutput(result=result, sql=sql, parts=parts)
+    return RunOutput(result=result, sql=sql, part_table=parts)
