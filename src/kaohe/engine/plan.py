@@ -163,8 +163,11 @@ def _raw_points(ind: Indicator, windows: dict[str, exp.Expression]) -> exp.Expre
     elif isinstance(rule, Percentile):
         order = "ASC" if rule.direction == "higher" else "DESC"  # rank counted from the worst
         windows[f"_n_{ind.code}"] = T("COUNT(:v) OVER (PARTITION BY :g)", v=v, g=g)
+        # missing values sort after all others, so a present value's rank counts present
+        # values only; a missing value's rank is never read (its points are on_missing). One
+        # partition key for every peer window: DuckDB sorts 87k rows less often.
         windows[f"_r_{ind.code}"] = T(
-            f"RANK() OVER (PARTITION BY :g, (:v IS NULL) ORDER BY :v {order})", v=v, g=g)
+            f"RANK() OVER (PARTITION BY :g ORDER BY :v {order} NULLS LAST)", v=v, g=g)
         n, r = col(f"_n_{ind.code}"), col(f"_r_{ind.code}")
         points = case([(T(":n = 1", n=n), lit(w))],
                       T(":w * CAST(:r - 1 AS DOUBLE) / CAST(:n - 1 AS DOUBLE)", w=lit(w), r=r, n=n))
@@ -243,7 +246,13 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
     if excl:
         dropped = add_all([case([(col(f"m_{i.code}"), lit(float(i.weight or 0)))], lit(0))
                            for i in excl])
-        factor = T("COALESCE(:w / NULLIF(:w - (:d), 0), 0)", w=lit(wsum), d=dropped)
+        # computed once, in a column of its own: written into every scored indicator's points
+        # and the total it would be 120 copies of one expression for DuckDB's optimizer to
+        # find common again (0.07 s at 60 indicators)
+        ctes.append(("pf", exp.select(exp.Star()).from_("pts").select(exp.alias_(
+            T("COALESCE(:w / NULLIF(:w - (:d), 0), 0)", w=lit(wsum), d=dropped), "_f",
+            quote=True), copy=False)))
+        factor = col("_f")
     p_raw: dict[str, exp.Expression] = {}
     for ind in s.indicators:
         if ind.role == "scored":
@@ -253,7 +262,7 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
     total_raw = T("GREATEST(:t, 0)", t=add_all([T("COALESCE(:p, 0)", p=p) for p in p_raw.values()]))
     vetoed = or_all([T("COALESCE(:v > 0, FALSE)", v=col(value_col(i.code)))
                      for i in s.indicators if i.role == "veto"])
-    sc = exp.select(exp.Star()).from_("pts")
+    sc = exp.select(exp.Star()).from_(ctes[-1][0])
     for code, p in p_raw.items():
         sc = sc.select(exp.alias_(round2(p), f"p_{code}", quote=True), copy=False)
     sc = sc.select(exp.alias_(vetoed, "vetoed", quote=True),

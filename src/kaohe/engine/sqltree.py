@@ -48,8 +48,14 @@ def dbl(e: exp.Expression) -> exp.Expression:
 def round2(e: exp.Expression) -> exp.Expression:
     """Half away from zero to 2 decimals on both engines: through DECIMAL, whose rounding is
     half-up on DuckDB and Spark alike, after a cast to 9 decimals that absorbs binary noise
-    (2.675 is 2.67499999… as a double)."""
-    return T("CAST(ROUND(CAST(:e AS DECIMAL(38, 9)), 2) AS DOUBLE)", e=e)
+    (2.675 is 2.67499999… as a double).
+
+    Below 1e8 in magnitude the value fits DECIMAL(18, 9), which gives the same decimal, the
+    same rounding and the same double as DECIMAL(38, 9) on both engines; DuckDB rounds it as
+    a 64-bit integer, about ten times faster than its 128-bit ROUND (0.3 s for the 5M-fact
+    run's 5.3M points). Larger values, NULL and NaN take the DECIMAL(38, 9) branch as before."""
+    return T("CASE WHEN ABS(:e) < 100000000 THEN CAST(ROUND(CAST(:e AS DECIMAL(18, 9)), 2) AS DOUBLE)"
+             " ELSE CAST(ROUND(CAST(:e AS DECIMAL(38, 9)), 2) AS DOUBLE) END", e=e)
 
 
 def clamp(e: exp.Expression, low: float, high: float) -> exp.Expression:
