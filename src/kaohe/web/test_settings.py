@@ -15,3 +15,12 @@ from kaohe.web.settings import *  # noqa: E402,F403
 KAOHE_RUNS_INLINE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 AXES_ENABLED = True
+
+# On SQLite the test database is a file, as in production, not Django's shared-cache in-memory
+# database: there a background run's writes and a request's reads fail at once with "table is
+# locked" instead of waiting out the busy timeout.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"kaohe-test-{os.getpid()}.sqlite3")}
