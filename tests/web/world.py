@@ -20,7 +20,6 @@ from kaohe.web.schemes.models import Scheme
 from kaohe.web.schemes.services import sync_schemes
 
 PASSWORD = "kaohe-test-pw-1"
-HALL_KINDS = ["自营厅", "合作厅", "特约厅", "代理店"]
 
 
 @dataclass
