@@ -112,6 +112,24 @@ class AttachmentViewTests(RoleMatrix, AppealsWorld):
                     self.assertTrue(response["Content-Disposition"].startswith("attachment;"))
 
 
+class AppealFollowsItsResultTests(AppealsWorld):
+    """An appeal, and its files, are seen by whoever sees its result (runs.models.results_q):
+    while the run is not published, only admins and assessors in scope see them."""
+
+    def test_an_unpublished_runs_appeals_are_for_admins_and_assessors(self) -> None:
+        run = self.mine.result.run
+        run.published_at = None
+        run.save(update_fields=["published_at"])
+        expect = {**READERS, "head": 404, "staff": 404}
+        for name in USERS:
+            with self.subTest(user=name):
+                detail = self.get_as(name, reverse("appeals:detail", args=[self.mine.pk]))
+                self.assertEqual(detail.status_code, expect[name])
+                download = self.get_as(name, reverse("appeals:attachment",
+                                                     args=[self.attachment.pk]))
+                self.assertEqual(download.status_code, expect[name])
+
+
 class AppealDecideFormViewTests(RoleMatrix, AppealsWorld):
     expect = DECIDERS
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaohe.web.audit.models import ChangeLogged
 from kaohe.web.core.querysets import RestrictedQuerySet, Scope
+from kaohe.web.runs.models import results_q
 
 
 class Appeal(ChangeLogged):
@@ -49,9 +50,8 @@ class Appeal(ChangeLogged):
 
     @staticmethod
     def scope_q(scope: Scope) -> Q:
-        if scope.person_id:
-            return Q(result__run__entity="person", result__entity_id=scope.person_id)
-        return scope.units_q("result__unit__")
+        """The appeals on results the scope sees (``runs.models.results_q``)."""
+        return results_q(scope, "result__")
 
 
 class Attachment(ChangeLogged):
@@ -78,7 +78,5 @@ class Attachment(ChangeLogged):
 
     @staticmethod
     def scope_q(scope: Scope) -> Q:
-        if scope.person_id:
-            return Q(appeal__result__run__entity="person",
-                     appeal__result__entity_id=scope.person_id)
-        return scope.units_q("appeal__result__unit__")
+        """The attachments of appeals the scope sees."""
+        return results_q(scope, "appeal__result__")
