@@ -83,6 +83,22 @@ def test_chinese_headers_ids_keep_leading_zeros_and_types(ws: Workspace, tmp_pat
     assert got[1][4] is None and got[1][5] is None and got[1][6] is False
 
 
+def test_rows_are_stored_by_month_unit_person_then_time(ws: Workspace, tmp_path: Path) -> None:
+    """cluster_order: a run reads each entity's rows of a period side by side. Ties (same
+    month, unit, person and time) keep the file's order."""
+    f = write(tmp_path / "t.csv",
+              "流水号,营业员工号,营业厅编码,办理时间\n"
+              "N1,0070,0101,2026-11-03 08:00\n"   # November: after every October row
+              "B2,007,0101,2026-10-20 09:00\n"
+              "D1,0070,0101,2026-10-05 09:00\n"   # person 0070 after 007 ("007" < "0070")
+              "E1,007,C,2026-10-01 09:00\n"       # unit C after 0101
+              "A2,007,0101,2026-10-02 10:00\n"    # same time as A1, earlier in the file
+              "A1,007,0101,2026-10-02 10:00\n")
+    load(ws, f)
+    stored = [r[0] for r in rows(ws, "SELECT txn_id FROM fact_transactions ORDER BY rowid")]
+    assert stored == ["A2", "A1", "B2", "D1", "E1", "N1"]
+
+
 def test_every_error_listed_and_nothing_stored(ws: Workspace, tmp_path: Path) -> None:
     good = write(tmp_path / "good.csv", "txn_id,person_id,unit_id,at\nG1,007,0101,2026-10-01\n")
     load(ws, good)

@@ -113,6 +113,18 @@ _EXPECT = {
 }
 
 
+def cluster_order(source: Source) -> list[str]:
+    """The order a file's rows are stored in: by month, then unit and person, then time and
+    the file's own order. A run aggregates a period's facts per person or per unit; with each
+    entity's rows next to each other its aggregate states stay in the CPU cache (the 5M
+    benchmark's aggregation: 2.0 s in file order, 1.1 s clustered, docs/performance.md), and
+    the month first keeps each period's rows together, so DuckDB still skips other months'
+    row groups by their min/max."""
+    t = quote(source.time)
+    keys = [quote(c) for c in (source.unit, source.person) if c]
+    return [f"date_trunc('month', {t})", *keys, t, "_row"]
+
+
 def import_file(store: Store, org: Org, source: Source, path: Path,
                 replace: Period | None = None, header_row: int | None = None,
                 sheet: str | None = None) -> ImportReport:
@@ -206,7 +218,8 @@ def import_file(store: Store, org: Org, source: Source, path: Path,
                             f"'{replace.start}' AND {t} < DATE '{replace.end}'")
             names = ", ".join(quote(c.name) for c in source.columns)
             con.execute(f"INSERT INTO {quote(source.table)} ({names}, _import_id) "
-                        f"SELECT {names}, '{import_id}' FROM staged ORDER BY _row")
+                        f"SELECT {names}, '{import_id}' FROM staged "
+                        f"ORDER BY {', '.join(cluster_order(source))}")
             con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [import_id, source.name, file, n, str(replace) if replace else None,
                          deleted, datetime.now()])
