@@ -36,17 +36,22 @@ class Action(models.TextChoices):
     INSPECT = "inspect", _("录入检查")
     ENTER = "enter", _("录入抽查与答题")
     AUDIT = "audit", _("查看审计")
+    BROWSE_ORG = "browse_org", _("浏览组织机构")
+    READ_APPEALS = "read_appeals", _("查看申诉")
 
 
 # Which actions each role may take at all; *where* is the scope's business (querysets).
+# Staff see only themselves, so they have no org pages; inspectors and partners take no part
+# in appeals, so they read none.
 ALLOWED: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(Action.values),
-    Role.ASSESSOR: frozenset({Action.VIEW, Action.CONFIGURE, Action.IMPORT, Action.RUN,
-                              Action.PUBLISH, Action.DECIDE, Action.AUDIT}),
-    Role.HEAD: frozenset({Action.VIEW, Action.ENTER}),
-    Role.STAFF: frozenset({Action.VIEW, Action.APPEAL}),
-    Role.INSPECTOR: frozenset({Action.VIEW, Action.INSPECT}),
-    Role.PARTNER: frozenset({Action.VIEW}),
+    Role.ASSESSOR: frozenset({Action.VIEW, Action.BROWSE_ORG, Action.READ_APPEALS,
+                              Action.CONFIGURE, Action.IMPORT, Action.RUN, Action.PUBLISH,
+                              Action.DECIDE, Action.AUDIT}),
+    Role.HEAD: frozenset({Action.VIEW, Action.BROWSE_ORG, Action.READ_APPEALS, Action.ENTER}),
+    Role.STAFF: frozenset({Action.VIEW, Action.READ_APPEALS, Action.APPEAL}),
+    Role.INSPECTOR: frozenset({Action.VIEW, Action.BROWSE_ORG, Action.INSPECT}),
+    Role.PARTNER: frozenset({Action.VIEW, Action.BROWSE_ORG}),
 }
 
 

@@ -9,13 +9,12 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from kaohe.web.core.roles import Action, Role, can, role_of
+from kaohe.web.core.roles import Action, can
 from kaohe.web.org.models import Person, Unit
 
 
 def _may_browse(request: HttpRequest) -> None:
-    # Staff see only themselves; the org pages are for people who look after units.
-    if not can(request.user, Action.VIEW) or role_of(request.user) == Role.STAFF:
+    if not can(request.user, Action.BROWSE_ORG):
         raise PermissionDenied
 
 
