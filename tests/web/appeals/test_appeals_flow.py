@@ -263,7 +263,7 @@ class FailureTests(TemporaryMedia, WorldTestCase):
     def test_no_file_outlives_a_failed_filing(self) -> None:
         from unittest import mock
 
-        from kaohe.web.appeals.forms import KINDS
+        from kaohe.web.core.files import KINDS
         from kaohe.web.appeals.services import file_appeal
 
         files = stored_files()

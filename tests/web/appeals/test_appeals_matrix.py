@@ -13,9 +13,9 @@ from appeals_helpers import PDF, TemporaryMedia, fresh_appeal, staff_result, upl
 from django.urls import reverse
 from viewtests import USERS, RoleMatrix, WorldTestCase
 
-from kaohe.web.appeals.forms import KINDS
 from kaohe.web.appeals.models import Appeal, Attachment
 from kaohe.web.appeals.services import file_appeal
+from kaohe.web.core.files import KINDS
 
 NO_PART = {"inspector": 403, "inspector_out": 403, "partner": 403, "partner_out": 403}
 READERS = {"admin": 200, "assessor": 200, "assessor_out": 404, "head": 200, "head_out": 404,

@@ -19,11 +19,11 @@ from django.utils import timezone
 from viewtests import WorldTestCase
 
 from kaohe.web.accounts.models import Profile
-from kaohe.web.appeals.forms import KINDS
 from kaohe.web.appeals.models import Appeal
 from kaohe.web.appeals.services import decide_appeal, file_appeal
 from kaohe.web.audit.middleware import acting_as
 from kaohe.web.audit.models import ChangeLog, ChangeLogged
+from kaohe.web.core.files import KINDS
 from kaohe.web.data.models import DataLoad, Inspection
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.services import create_run, execute_run

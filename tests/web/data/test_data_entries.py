@@ -129,6 +129,15 @@ class InspectionTests(WorldTestCase):
         self.assertFalse(Inspection.objects.exists())
         self.assertEqual(count("fact_inspections"), before)
 
+    def test_a_pdf_is_no_photo(self) -> None:
+        # a PDF is a file kind appeals accept (core.files), not a photo
+        pdf = SimpleUploadedFile("x.jpg", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n",
+                                 content_type="image/jpeg")
+        response = self.post("inspector", photo=pdf)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("photo", response.context["form"].errors)
+        self.assertFalse(Inspection.objects.exists())
+
     @override_settings(KAOHE_MAX_ATTACHMENT_BYTES=10)
     def test_photo_size_limit(self) -> None:
         response = self.post("inspector", photo=SimpleUploadedFile("x.png", png()))

@@ -2,13 +2,12 @@
 list filter.
 
 Attachments are checked by what they *are*, not by what they are called: the first bytes must be
-a PDF, JPEG or PNG signature (``sniff``); the extension and the browser's content type are
+a PDF, JPEG or PNG signature (``core.files``); the extension and the browser's content type are
 ignored. The stored name is random and its extension comes from the detected type.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,34 +17,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.web.appeals.models import Appeal
+from kaohe.web.core.files import FileKind, kind_of
 
 MAX_ATTACHMENTS = 3
-
-
-@dataclass(frozen=True)
-class FileKind:
-    content_type: str
-    extension: str
-    magic: bytes
-
-
-KINDS = (
-    FileKind("application/pdf", ".pdf", b"%PDF-"),
-    FileKind("image/jpeg", ".jpg", b"\xff\xd8\xff"),
-    FileKind("image/png", ".png", b"\x89PNG\r\n\x1a\n"),
-)
-
-
-def sniff(head: bytes) -> FileKind | None:
-    """The kind whose signature ``head`` (a file's first bytes) starts with, or None."""
-    return next((k for k in KINDS if head.startswith(k.magic)), None)
-
-
-def kind_of(upload: UploadedFile) -> FileKind | None:
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    return sniff(head)
 
 
 def _megabytes(n: int) -> str:

@@ -21,8 +21,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaohe.web.appeals.forms import FileKind
 from kaohe.web.appeals.models import Appeal, Attachment
+from kaohe.web.core.files import FileKind
 from kaohe.web.core.roles import Action
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.services import apply_adjustments

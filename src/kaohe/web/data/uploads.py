@@ -2,9 +2,9 @@
 
 A data file must be what its extension says: ``.xlsx`` a zip holding a workbook, ``.parquet``
 framed by the magic ``PAR1``, ``.csv`` text in UTF-8 or GB18030 without NUL bytes. A photo must
-be a JPEG or PNG by its magic bytes. Uploaded files are copied to a private temporary folder
-(data) or saved under a random name (photos); they are never executed and never served as
-static files.
+be a JPEG or PNG by its magic bytes (``core.files``). Uploaded files are copied to a private
+temporary folder (data) or saved under a random name (photos); they are never executed and
+never served as static files.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext as _
+
+from kaohe.web.core.files import IMAGES, kind_of
 
 DATA_SUFFIXES = (".csv", ".xlsx", ".parquet")
 CHUNK = 1 << 20
@@ -109,16 +111,11 @@ def data_file_problem(f: UploadedFile, limit: int) -> str | None:
     return None
 
 
-JPEG, PNG = b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"
-
-
 def photo_suffix(f: UploadedFile, limit: int) -> tuple[str | None, str | None]:
     """(".jpg" or ".png", None) for an acceptable photo, else (None, translated reason)."""
     if f.size > limit:
         return None, _("照片过大：上限 %(mb)s MB") % {"mb": limit // (1024 * 1024)}
-    head, _tail = _head_tail(f, 8)
-    if head.startswith(JPEG):
-        return ".jpg", None
-    if head.startswith(PNG):
-        return ".png", None
+    kind = kind_of(f)
+    if kind in IMAGES:
+        return kind.extension, None  # type: ignore[union-attr]
     return None, _("照片须为 JPEG 或 PNG 图片")
