@@ -10,30 +10,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kaohe.checklist import NO_PROBLEM, NORMS
 from kaohe.demo import columns as col
 from kaohe.demo.calendar import Calendar
 from kaohe.demo.facts import Duty
 from kaohe.demo.names import OPEN_INSPECTORS, SECRET_INSPECTORS
 from kaohe.demo.org import CLERK, DUTY_MANAGER, HEAD, Org
 
-# The checklist of article 4 (stand to greet, smile, both hands, no chatting, no phone at the
-# counter, first-ask responsibility, stand to greet and see off, announce amounts) plus the usual
-# dress and environment lines: (item, points deducted, how often it is found).
-ITEMS: tuple[tuple[str, float, float], ...] = (
-    ("起立迎接", 2.0, 1.2),
-    ("微笑服务", 1.0, 1.5),
-    ("双手递接", 1.0, 1.0),
-    ("不闲聊", 2.0, 1.0),
-    ("柜台不玩手机", 3.0, 0.8),
-    ("首问负责制", 5.0, 0.4),
-    ("起立相迎站立相送", 2.0, 0.9),
-    ("唱收唱付", 2.0, 0.8),
-    ("着装规范", 1.0, 0.7),
-    ("营业环境卫生", 0.5, 0.9),
-    ("服务用语规范", 1.0, 0.9),
-    ("串岗脱岗", 3.0, 0.4),
-)
-NO_PROBLEM = "无问题"  # a clean visit still leaves one row, so that it counts as a visit
+# The checklist (kaohe.checklist) and how often each item is found, relative to the others.
+_OFTEN = {"stand_greet": 1.2, "smile": 1.5, "both_hands": 1.0, "no_chat": 1.0, "no_phone": 0.8,
+          "first_ask": 0.4, "see_off": 0.9, "announce": 0.8, "dress": 0.7, "clean": 0.9,
+          "language": 0.9, "off_post": 0.4}
+# (item, points deducted, how often it is found)
+ITEMS: tuple[tuple[str, float, float], ...] = tuple(
+    (n.name, float(n.deduction), _OFTEN[n.code]) for n in NORMS)
 OPEN, SECRET = "明查", "暗访"
 
 # Problems per visit by outlet kind: partners' staff are trained less than the company's own.
