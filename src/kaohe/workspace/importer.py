@@ -128,14 +128,20 @@ def cluster_order(source: Source) -> list[str]:
 def import_file(store: Store, org: Org, source: Source, path: Path,
                 replace: Period | None = None, header_row: int | None = None,
                 sheet: str | None = None) -> ImportReport:
-    raw = read_table(path, header_row or source.header_row, sheet)
+    return import_table(store, org, source, read_table(path, header_row or source.header_row,
+                                                       sheet), replace)
+
+
+def import_table(store: Store, org: Org, source: Source, raw: RawTable,
+                 replace: Period | None = None) -> ImportReport:
+    """Check and store a file already read (``read_table``): all or nothing."""
     found, errors, ignored = map_headers(source, raw)
     if errors:
         raise DataError(source.name, errors)
     n = raw.table.num_rows
     table = raw.table.append_column("_row", pa.array(range(raw.row_offset, raw.row_offset + n),
                                                      pa.int64()))
-    file = str(path)
+    file = str(raw.path)
     exprs: dict[str, str] = {}
     checks: list[str] = []  # SELECT _row, column, value, reason
     for col in source.columns:

@@ -1,6 +1,6 @@
 """Loading facts into the workspace store from the web: uploads and form entries.
 
-Every load goes through ``kaohe.workspace.importer.import_file`` under ``store_lock`` and is
+Every load goes through ``kaohe.workspace.importer.import_table`` under ``store_lock`` and is
 all-or-nothing: on any error nothing is stored and the ``DataLoad`` is recorded as rejected with
 every bad row (file row, column, value, reason). Form entries are written to a temporary CSV
 first, so that they pass exactly the checks a file does.
@@ -30,7 +30,7 @@ from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.workspace import store_lock, workspace
 from kaohe.web.data.models import DataLoad
 from kaohe.web.org.models import Person, Unit
-from kaohe.workspace.importer import import_file, map_headers
+from kaohe.workspace.importer import import_table, map_headers
 from kaohe.workspace.sources import Source
 from kaohe.workspace.store import Store, quote
 from kaohe.workspace.tables import RawTable, read_table
@@ -150,8 +150,8 @@ def load_file(user: Any, action: str, load: DataLoad, path: Path, *,
         source = ws.source(load.source)
         period = Period.parse(load.replace_period) if load.replace_period else None
         with store_lock:
+            raw = read_table(path, header_row or source.header_row, sheet)
             if not scope_of(user).everything:
-                raw = read_table(path, header_row or source.header_row, sheet)
                 bad = scope_errors(user, action, source, raw, name)
                 if bad:
                     return _record(load, errors=row_dicts(bad, name),
@@ -160,7 +160,7 @@ def load_file(user: Any, action: str, load: DataLoad, path: Path, *,
                     problem = replace_problem(user, action, ws.store, source, period)
                     if problem:
                         return _record(load, message=problem)
-            report = import_file(ws.store, ws.org, source, path, period, header_row, sheet)
+            report = import_table(ws.store, ws.org, source, raw, period)
     except DataError as exc:
         return _record(load, errors=row_dicts(exc.errors, name),
                        message=f"{len(exc.errors)} 个错误，未保存任何数据 "
