@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from kaohe.report.safe import csv_row
 from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.roles import Action, can
 from kaohe.web.core.workspace import workspace
@@ -98,11 +99,11 @@ def load_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="load-{load.pk}-errors.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([_("行号"), _("列"), _("值"), _("原因")])
-    for e in load.errors:
+    writer.writerow(csv_row([_("行号"), _("列"), _("值"), _("原因")]))
+    for e in load.errors:  # values are the file's cells: text a spreadsheet won't evaluate
         e = e if isinstance(e, dict) else {"reason": str(e)}
-        writer.writerow([e.get("row", ""), e.get("column", ""), e.get("value", ""),
-                         e.get("reason", "")])
+        writer.writerow(csv_row([e.get("row", ""), e.get("column", ""), e.get("value", ""),
+                                 e.get("reason", "")]))
     return response
 
 
