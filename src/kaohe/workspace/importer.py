@@ -60,18 +60,28 @@ def map_headers(source: Source, raw: RawTable) -> tuple[dict[str, int], list[Row
                                    f"{raw.headers[found[col.name]]!r} ({col.name})"))
             continue
         found[col.name] = i
-    for name in sorted(source.required_columns()):
-        if name not in found:
-            col = source.column(name)
-            names = [name, *(col.aliases if col else ())]
-            errors.append(RowError(str(raw.path), hrow, name, "",
-                                   "缺少必需列 missing required column; accepted headers: "
-                                   + ", ".join(names)))
-    if source.person and source.unit and source.person not in found \
-            and source.unit not in found:
+    required = source.required_columns()
+    for c in source.columns:
+        if c.name in found or (c.optional and c.name not in required):
+            continue
+        errors.append(RowError(str(raw.path), hrow, c.name, "", _missing_reason(c, raw.headers,
+                                                                              c.name in required)))
+    missing_both = source.person and source.unit and source.person not in found \
+        and source.unit not in found
+    if missing_both and not any(e.column in (source.person, source.unit) for e in errors):
         errors.append(RowError(str(raw.path), hrow, f"{source.person}|{source.unit}", "",
                                "缺少人员列或单位列 needs a person or a unit column"))
     return found, errors, ignored
+
+
+def _missing_reason(col: Column, headers: list[str], required: bool) -> str:
+    """Why a file lacking ``col`` is rejected: which headers would do, which were found."""
+    what = "缺少必需列 missing required column" if required else \
+        "缺少列 missing column (标记 optional: true 可缺省 mark it optional: true in the source " \
+        "if files may lack it)"
+    accepted = ", ".join([col.name, *col.aliases])
+    found = ", ".join(h for h in headers if h) or "(none)"
+    return f"{what}; 可用表头 accepted headers: {accepted}; 文件表头 headers found: {found}"
 
 
 def _typed(col: Column, ref: str, arrow_type: pa.DataType) -> str:

@@ -6,6 +6,7 @@ checked and cast later, where every bad cell can be reported with its row and co
 
 from __future__ import annotations
 
+import codecs
 import csv
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -50,16 +51,40 @@ def _names(headers: list[str]) -> list[str]:
     return [f"c{i}" for i in range(len(headers))]
 
 
-def _detect_encoding(path: Path) -> str:
-    head = path.read_bytes()[: 1 << 20]
+_CHUNK = 1 << 20
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    """The whole file decodes in ``encoding`` (streamed, so memory stays one chunk)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
-        head.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start > len(head) - 4:  # a character cut at the sample's end
-            return "utf-8"
-    # Excel on Chinese Windows saves "CSV" in GB18030 (GBK); accept it rather than fail.
-    return "gb18030"
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), else GB18030 — what Excel on Chinese Windows saves as
+    "CSV". A file that is neither, or holds NUL bytes (a binary file such as a renamed .xls),
+    is refused with a clear error rather than failing deep inside the CSV reader."""
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if b"\x00" in chunk:
+                raise InputError(
+                    f"{path}: 不是文本 CSV 文件（含二进制内容）；请在 Excel 中另存为“CSV UTF-8”后"
+                    "重新导入 / not a text CSV file (binary content); save it from Excel as "
+                    "'CSV UTF-8' and import again")
+    for encoding in ("utf-8", "gb18030"):
+        if _decodes(path, encoding):
+            return encoding
+    raise InputError(
+        f"{path}: 无法识别的文本编码（既不是 UTF-8 也不是 GB18030）；请另存为“CSV UTF-8”后重新导入"
+        " / unknown text encoding (neither UTF-8 nor GB18030); save the file as 'CSV UTF-8' "
+        "and import again")
 
 
 def _read_csv(path: Path, header_row: int) -> RawTable:
