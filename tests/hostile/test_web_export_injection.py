@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -19,19 +16,7 @@ from viewtests import WorldTestCase
 from kaohe.web.data.models import DataLoad
 from kaohe.web.runs.models import Result, Run
 
-
-@pytest.fixture(scope="module", autouse=True)
-def private_workspace(web_workspace: Path, tmp_path_factory: pytest.TempPathFactory
-                      ) -> Iterator[Path]:
-    """Loads write to the store: a private copy of the shared workspace."""
-    from django.conf import settings
-
-    root = tmp_path_factory.mktemp("hostile-web") / "ws"
-    shutil.copytree(web_workspace, root, ignore=shutil.ignore_patterns("reports", "uploads"))
-    old = settings.WORKSPACE, settings.MEDIA_ROOT
-    settings.WORKSPACE, settings.MEDIA_ROOT = root, root / "uploads"
-    yield root
-    settings.WORKSPACE, settings.MEDIA_ROOT = old
+pytestmark = pytest.mark.usefixtures("private_web_workspace")
 
 
 def cells(data: bytes) -> list[openpyxl.cell.cell.Cell]:

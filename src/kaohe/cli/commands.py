@@ -53,7 +53,8 @@ def import_(ctx: Context, source: str, file: Path, replace: str | None, header_r
     ws = Workspace.open(ctx.workspace)
     period = Period.parse(replace) if replace else None
     with err.status(f"导入 importing {escape(str(file))} …"):
-        report = import_file(ws.store, ws.org, ws.source(source), file, period, header_row, sheet)
+        report = import_file(ws.store, ws.org, ws.source(source), file, period, header_row, sheet,
+                             ws.settings.limits)
     msg = f"[green]✓[/] 已导入 imported {report.rows} 行 rows into {escape(source)}"
     if period is not None:
         msg += f"; 替换 replaced {report.deleted} 行 rows of {period}"

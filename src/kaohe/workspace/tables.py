@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import time as time_
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -18,6 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from kaohe.errors import InputError
+from kaohe.workspace.limits import DEFAULT_LIMITS, MB, ImportLimits
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 
@@ -32,14 +35,17 @@ class RawTable:
     row_offset: int
 
 
-def read_table(path: Path, header_row: int = 1, sheet: str | None = None) -> RawTable:
+def read_table(path: Path, header_row: int = 1, sheet: str | None = None,
+               limits: ImportLimits = DEFAULT_LIMITS) -> RawTable:
+    """Read a whole file into memory. Call it before taking any store lock: reading an .xlsx
+    can take minutes (bounded by ``limits``), and nothing else should wait for it."""
     if not path.exists():
         raise InputError(f"{path}: 文件不存在 file not found")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path, header_row)
     if suffix == ".xlsx":
-        return _read_xlsx(path, header_row, sheet)
+        return _read_xlsx(path, header_row, sheet, limits)
     if suffix == ".parquet":
         table = pq.read_table(path)
         headers = list(table.column_names)
@@ -134,9 +140,48 @@ def cell_text(v: Any) -> str | None:
     return s if s else None
 
 
-def _read_xlsx(path: Path, header_row: int, sheet: str | None) -> RawTable:
+_SPLIT = ("请拆分为多个文件，或另存为 CSV 后导入 / split the file, or save it as CSV and import "
+          "that")
+
+
+def _check_unpacked_size(path: Path, limits: ImportLimits) -> None:
+    """Refuse a workbook whose parts unpack to more than the limit, from the zip directory alone
+    (nothing is decompressed). zipfile never reads past an entry's declared size, so a lying
+    directory cannot smuggle more in."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            total = sum(info.file_size for info in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"{path}: 不是有效的 .xlsx 工作簿 not a valid .xlsx workbook: {exc}") from exc
+    if total > limits.xlsx_uncompressed_bytes:
+        raise InputError(
+            f"{path}: 工作簿解压后 {total / MB:,.0f} MB，超过上限 {limits.xlsx_uncompressed_mb} MB "
+            f"/ the workbook unpacks to {total / MB:,.0f} MB, over the limit of "
+            f"{limits.xlsx_uncompressed_mb} MB (limits.xlsx_uncompressed_mb); {_SPLIT}")
+
+
+class _Clock:
+    """Stops a read that runs past ``limits.read_seconds``."""
+
+    def __init__(self, path: Path, limits: ImportLimits) -> None:
+        self.path = path
+        self.seconds = limits.read_seconds
+        self.deadline = time_.monotonic() + limits.read_seconds
+
+    def check(self, rows: int) -> None:
+        if time_.monotonic() > self.deadline:
+            raise InputError(
+                f"{self.path}: 读取超过 {self.seconds:g} 秒上限（已读 {rows:,} 行） / reading took "
+                f"longer than the limit of {self.seconds:g} s ({rows:,} rows read; "
+                f"limits.read_seconds); {_SPLIT}")
+
+
+def _read_xlsx(path: Path, header_row: int, sheet: str | None,
+               limits: ImportLimits = DEFAULT_LIMITS) -> RawTable:
     import openpyxl
 
+    _check_unpacked_size(path, limits)
+    clock = _Clock(path, limits)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file
@@ -153,8 +198,19 @@ def _read_xlsx(path: Path, header_row: int, sheet: str | None) -> RawTable:
         while headers and headers[-1] == "":
             headers.pop()
         width = len(headers)
+        if width > limits.xlsx_columns:
+            raise InputError(
+                f"{path}: 表头有 {width:,} 列，超过上限 {limits.xlsx_columns:,} 列 / the header has "
+                f"{width:,} columns, over the limit of {limits.xlsx_columns:,} "
+                f"(limits.xlsx_columns); 请删除多余的列 remove the columns not needed")
         cols: list[list[str | None]] = [[] for _ in range(width)]
-        for cells in rows:
+        for i, cells in enumerate(rows, start=1):
+            if i > limits.xlsx_rows:
+                raise InputError(
+                    f"{path}: 超过 {limits.xlsx_rows:,} 行上限 / more than {limits.xlsx_rows:,} "
+                    f"data rows (limits.xlsx_rows); {_SPLIT}")
+            if not i & 1023:
+                clock.check(i)
             texts = [cell_text(c) for c in cells[:width]]
             texts += [None] * (width - len(texts))
             for j in range(width):

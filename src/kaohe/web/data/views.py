@@ -88,12 +88,14 @@ def load_detail(request: HttpRequest, pk: int) -> HttpResponse:
     errors = [e if isinstance(e, dict) else {"reason": str(e)} for e in load.errors]
     page = Paginator(errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "data/load.html", {"load": load, "page": page,
-                                              "error_count": len(errors)})
+                                              "error_count": max(load.error_count, len(errors)),
+                                              "not_kept": load.errors_not_kept})
 
 
 @login_required
 def load_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every bad row of a rejected load as CSV (UTF-8 with BOM, so that Excel opens it)."""
+    """The stored bad rows of a rejected load as CSV (UTF-8 with BOM, so that Excel opens it);
+    a last line counts the errors not kept."""
     load = get_object_or_404(loads_for(request.user), pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="load-{load.pk}-errors.csv"'
@@ -104,7 +106,13 @@ def load_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
         e = e if isinstance(e, dict) else {"reason": str(e)}
         writer.writerow(csv_row([e.get("row", ""), e.get("column", ""), e.get("value", ""),
                                  e.get("reason", "")]))
+    if load.errors_not_kept:
+        writer.writerow(csv_row(["", "", "", not_kept_text(load.errors_not_kept)]))
     return response
+
+
+def not_kept_text(n: int) -> str:
+    return _("…及另外 %(n)s 处错误（未保存明细）") % {"n": n}
 
 
 @csrf_exempt  # CSRF is checked by _upload, after the size-limiting handler is in place
