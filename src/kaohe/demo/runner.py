@@ -58,7 +58,8 @@ def run_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
             bar.update(task, description=f"计算 running {code} {period}")
             latest[code] = run_scheme(ws, code, period, engine=engine).result
             bar.advance(task)
-    out.print(f"[green]✓[/] 演示工作区 demo workspace: {escape(str(directory))} — {len(ws.org.units)} 个单位 "
+    where = escape(str(directory))
+    out.print(f"[green]✓[/] 演示工作区 demo workspace: {where} — {len(ws.org.units)} 个单位 "
               f"units, {len(ws.org.people)} 人 people, {rows:,} 行事实 fact rows, "
               f"{len(runs)} 次运行 runs")
     reports = directory / "reports"
