@@ -315,3 +315,10 @@ def test_utf8_with_bom_and_gb18030_far_into_the_file(ws: Workspace, tmp_path: Pa
     assert load(ws, gb).rows == 60_001  # type: ignore[attr-defined]
     assert rows(ws, "SELECT biz_type FROM fact_transactions WHERE txn_id = 'G_last'") == [
         ("缴费",)]
+
+
+def test_a_csv_without_line_breaks_is_a_clear_input_error(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "one-line.csv"
+    path.write_text("x" * 300_000, encoding="utf-8")  # longer than the csv module's field limit
+    with pytest.raises(InputError, match="one-line.csv.*malformed CSV"):
+        load(ws, path)

@@ -95,13 +95,16 @@ def _detect_encoding(path: Path) -> str:
 
 def _read_csv(path: Path, header_row: int) -> RawTable:
     encoding = _detect_encoding(path)
+    headers: list[str] | None = None
     with path.open(encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh)
-        headers: list[str] | None = None
-        for i, row in enumerate(reader, start=1):
-            if i == header_row:
-                headers = row
-                break
+        try:
+            for i, row in enumerate(csv.reader(fh), start=1):
+                if i == header_row:
+                    headers = row
+                    break
+        except csv.Error as exc:  # e.g. a "header" of megabytes without a line break
+            raise InputError(f"{path}: 第 {header_row} 行之前 CSV 格式错误 malformed CSV before "
+                             f"the header row {header_row}: {exc}") from exc
     if not headers:
         raise InputError(f"{path}: 第 {header_row} 行没有表头 no header on row {header_row}")
     headers = [h.lstrip("\ufeff").strip() for h in headers]
