@@ -64,7 +64,8 @@ def source_choices() -> list[tuple[str, str]]:
 
 @login_required
 def load_list(request: HttpRequest) -> HttpResponse:
-    rows = loads_for(request.user).select_related("loaded_by", "unit")
+    # The list never shows error rows: do not fetch them (up to errors_kept per load).
+    rows = loads_for(request.user).select_related("loaded_by", "unit").defer("errors")
     source = request.GET.get("source", "").strip()
     status = request.GET.get("status", "").strip()
     if source:
