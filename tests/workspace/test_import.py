@@ -322,3 +322,12 @@ def test_a_csv_without_line_breaks_is_a_clear_input_error(ws: Workspace, tmp_pat
     path.write_text("x" * 300_000, encoding="utf-8")  # longer than the csv module's field limit
     with pytest.raises(InputError, match="one-line.csv.*malformed CSV"):
         load(ws, path)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
+def test_junk_under_a_binary_suffix_is_a_clear_input_error(ws: Workspace, tmp_path: Path,
+                                                           suffix: str) -> None:
+    path = tmp_path / f"junk{suffix}"
+    path.write_bytes(b"PAR1 not really" + bytes(range(256)) * 4)
+    with pytest.raises(InputError, match=f"junk\\{suffix}"):
+        load(ws, path)

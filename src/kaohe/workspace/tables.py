@@ -47,7 +47,11 @@ def read_table(path: Path, header_row: int = 1, sheet: str | None = None,
     if suffix == ".xlsx":
         return _read_xlsx(path, header_row, sheet, limits)
     if suffix == ".parquet":
-        table = pq.read_table(path)
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowException, OSError) as exc:  # not Parquet, or damaged
+            raise InputError(f"{path}: 无法读取 Parquet 文件 cannot read the Parquet file: "
+                             f"{exc}") from exc
         headers = list(table.column_names)
         return RawTable(path, headers, table.rename_columns(_names(headers)), 1)
     raise InputError(f"{path}: 不支持的文件类型 unsupported file type; expected {SUFFIXES}")
