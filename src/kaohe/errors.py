@@ -60,19 +60,23 @@ class RowError:
 
 
 class DataError(InputError):
-    """An import failed validation; nothing was stored."""
+    """An import failed validation; nothing was stored.
+
+    ``errors`` may be only the first of ``total`` errors: importers keep a bounded number
+    (workspace.limits.ImportLimits.errors_kept) and count the rest."""
 
     SHOWN = 50
 
-    def __init__(self, source: str, errors: list[RowError]) -> None:
+    def __init__(self, source: str, errors: list[RowError], total: int | None = None) -> None:
         self.source = source
         self.errors = errors
+        self.total = max(total or 0, len(errors))
         lines = [str(e) for e in errors[: self.SHOWN]]
-        more = len(errors) - self.SHOWN
+        more = self.total - len(lines)
         if more > 0:
             lines.append(f"… 另有 {more} 个错误 / and {more} more errors")
         head = f"导入失败，未保存任何数据 / import of {source} failed, nothing stored: " \
-               f"{len(errors)} error(s)"
+               f"{self.total} error(s)"
         super().__init__("\n".join([head, *lines]))
 
 

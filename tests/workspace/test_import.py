@@ -27,11 +27,11 @@ columns:
   person_id: {type: string, aliases: [营业员工号]}
   unit_id:   {type: string, aliases: [营业厅编码]}
   at:        {type: datetime, aliases: [办理时间]}
-  biz_type:  {type: string, aliases: [业务类型]}
-  amount:    {type: decimal, aliases: [金额]}
-  n:         {type: integer, aliases: [数量]}
-  ok:        {type: boolean, aliases: [成功]}
-  day:       {type: date, aliases: [日期]}
+  biz_type:  {type: string, aliases: [业务类型], optional: true}
+  amount:    {type: decimal, aliases: [金额], optional: true}
+  n:         {type: integer, aliases: [数量], optional: true}
+  ok:        {type: boolean, aliases: [成功], optional: true}
+  day:       {type: date, aliases: [日期], optional: true}
 """
 
 
@@ -222,3 +222,112 @@ def test_unsupported_and_missing_files(ws: Workspace, tmp_path: Path) -> None:
         load(ws, write(tmp_path / "x.txt", "a"))
     with pytest.raises(InputError, match="not found"):
         load(ws, tmp_path / "nope.csv")
+
+
+# --- issue 11 item 7: missing declared columns, binary files and encodings --------------------
+
+STRICT = """\
+name: visits
+time: at
+person: person_id
+key: [visit_id]
+columns:
+  visit_id:  {type: string, aliases: [检查编号]}
+  person_id: {type: string, aliases: [工号]}
+  at:        {type: datetime, aliases: [时间]}
+  score:     {type: integer, aliases: [得分, 分数]}
+  note:      {type: string, aliases: [备注], optional: true}
+"""
+
+
+@pytest.fixture()
+def strict(ws: Workspace) -> Workspace:
+    (ws.root / "sources/visits.yaml").write_text(STRICT, encoding="utf-8")
+    return Workspace.open(ws.root)
+
+
+def load_visits(ws: Workspace, path: Path) -> object:
+    return import_file(ws.store, ws.org, ws.sources["visits"], path)
+
+
+def test_a_declared_column_missing_from_the_file_is_an_error(strict: Workspace,
+                                                              tmp_path: Path) -> None:
+    bad = write(tmp_path / "visits.csv", "检查编号,工号,时间,备注\nV1,007,2026-10-01 09:00,x\n")
+    with pytest.raises(DataError) as info:
+        load_visits(strict, bad)
+    (err,) = info.value.errors
+    assert (err.file, err.row, err.column) == (str(bad), 1, "score")
+    # what would do, and what the file has
+    assert "得分, 分数" in err.reason and "检查编号, 工号, 时间, 备注" in err.reason
+    assert "optional: true" in err.reason
+    assert not strict.store.path.exists()  # refused before the store was opened
+
+
+def test_an_optional_column_may_be_absent(strict: Workspace, tmp_path: Path) -> None:
+    ok = write(tmp_path / "visits.csv", "检查编号,工号,时间,分数\nV1,007,2026-10-01 09:00,7\n")
+    assert load_visits(strict, ok).rows == 1  # type: ignore[attr-defined]
+    assert rows(strict, "SELECT visit_id, score, note FROM fact_visits") == [("V1", 7, None)]
+
+
+def test_required_and_optional_together_is_a_config_error(tmp_path: Path) -> None:
+    from kaohe.errors import ConfigError
+    from kaohe.workspace.sources import load_source
+
+    path = write(tmp_path / "x.yaml", STRICT.replace("optional: true", "optional: true, "
+                                                                          "required: true"))
+    with pytest.raises(ConfigError, match="required.*optional"):
+        load_source(path)
+    path = write(tmp_path / "y.yaml", STRICT.replace("aliases: [时间]}",
+                                                     "aliases: [时间], optional: true}"))
+    with pytest.raises(ConfigError, match="time"):
+        load_source(path)
+
+
+def test_a_binary_file_is_a_clear_input_error(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 40)  # an .xls
+    with pytest.raises(InputError) as info:
+        load(ws, path)
+    assert not isinstance(info.value, DataError)
+    assert "t.csv" in str(info.value) and "CSV UTF-8" in str(info.value)
+    assert info.value.exit_status == 2
+
+
+def test_neither_utf8_nor_gb18030_is_a_clear_input_error(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    # 0x80 and 0xFF are invalid lead bytes in both encodings
+    path.write_bytes("txn_id,person_id,unit_id,at\n".encode() + b"A\x80\xff,007,0101,2026-10-01\n")
+    with pytest.raises(InputError, match="UTF-8.*GB18030"):
+        load(ws, path)
+
+
+def test_utf8_with_bom_and_gb18030_far_into_the_file(ws: Workspace, tmp_path: Path) -> None:
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufeff流水号,营业员工号,营业厅编码,办理时间,业务类型\n"
+                    "B1,007,0101,2026-10-01,开户\n".encode())
+    assert load(ws, bom).rows == 1  # type: ignore[attr-defined]
+    # GB18030 bytes that only appear after the first megabyte (a sniffed head would say UTF-8)
+    gb = tmp_path / "gb.csv"
+    body = "".join(f"G{i},007,0101,2026-10-02,x\n" for i in range(60_000))
+    gb.write_bytes(("txn_id,person_id,unit_id,at,biz_type\n" + body
+                    + "G_last,007,0101,2026-10-02,缴费\n").encode("gb18030"))
+    assert gb.stat().st_size > 1 << 20
+    assert load(ws, gb).rows == 60_001  # type: ignore[attr-defined]
+    assert rows(ws, "SELECT biz_type FROM fact_transactions WHERE txn_id = 'G_last'") == [
+        ("缴费",)]
+
+
+def test_a_csv_without_line_breaks_is_a_clear_input_error(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "one-line.csv"
+    path.write_text("x" * 300_000, encoding="utf-8")  # longer than the csv module's field limit
+    with pytest.raises(InputError, match="one-line.csv.*malformed CSV"):
+        load(ws, path)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
+def test_junk_under_a_binary_suffix_is_a_clear_input_error(ws: Workspace, tmp_path: Path,
+                                                           suffix: str) -> None:
+    path = tmp_path / f"junk{suffix}"
+    path.write_bytes(b"PAR1 not really" + bytes(range(256)) * 4)
+    with pytest.raises(InputError, match=f"junk\\{suffix}"):
+        load(ws, path)

@@ -29,7 +29,7 @@ def check(ctx: Context, scheme: str | None) -> None:
         err.print(f"[red]✗[/] {escape(str(p))}", soft_wrap=True)
     if problems:
         raise _Fail(len(problems))
-    out.print(f"[green]✓[/] 校验通过 all good: {', '.join(checked)}")
+    out.print(f"[green]✓[/] 校验通过 all good: {escape(', '.join(checked))}")
 
 
 class _Fail(InputError):
@@ -52,14 +52,15 @@ def import_(ctx: Context, source: str, file: Path, replace: str | None, header_r
 
     ws = Workspace.open(ctx.workspace)
     period = Period.parse(replace) if replace else None
-    with err.status(f"导入 importing {file} …"):
-        report = import_file(ws.store, ws.org, ws.source(source), file, period, header_row, sheet)
-    msg = f"[green]✓[/] 已导入 imported {report.rows} 行 rows into {source}"
+    with err.status(f"导入 importing {escape(str(file))} …"):
+        report = import_file(ws.store, ws.org, ws.source(source), file, period, header_row, sheet,
+                             ws.settings.limits)
+    msg = f"[green]✓[/] 已导入 imported {report.rows} 行 rows into {escape(source)}"
     if period is not None:
         msg += f"; 替换 replaced {report.deleted} 行 rows of {period}"
     out.print(msg)
     if report.ignored_headers:
-        out.print("  未使用的列 ignored columns: " + ", ".join(report.ignored_headers))
+        out.print("  未使用的列 ignored columns: " + escape(", ".join(report.ignored_headers)))
 
 
 @click.command(help="计算方案并保存 compute a scheme for a period and store the run")
@@ -80,18 +81,18 @@ def run(ctx: Context, scheme: str, period: str, engine: str | None, out_file: Pa
         raise InputError(f"--out {out_file}: 不支持的格式 unsupported format; use {SUFFIXES}")
     ws = Workspace.open(ctx.workspace)
     with _progress() as bar:
-        task = bar.add_task(f"{scheme} {period}", total=5)
+        task = bar.add_task(escape(f"{scheme} {period}"), total=5)
 
         def step(message: str) -> None:
-            bar.update(task, advance=1, description=f"{scheme} {period}: {message}")
+            bar.update(task, advance=1, description=escape(f"{scheme} {period}: {message}"))
 
         output = run_scheme(ws, scheme, period, engine=engine, progress=step)
         bar.update(task, completed=5)
     print_ranking(output.result, out, limit=top)
-    out.print(f"运行编号 run id: {output.result.run_id}")
+    out.print(f"运行编号 run id: {escape(output.result.run_id)}")
     if out_file is not None:
         write_result(output.result, out_file)
-        out.print(f"[green]✓[/] 已写入 written: {out_file}")
+        out.print(f"[green]✓[/] 已写入 written: {escape(str(out_file))}")
 
 
 @click.command(help="解释某个对象的得分 explain an entity's points")

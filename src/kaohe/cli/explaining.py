@@ -42,11 +42,12 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
     parts = output.parts[output.parts["id"] == entity].iloc[0]
     scheme = ws.scheme(code)
     cs = compile_for(ws, scheme)
-    group = ", ".join(f"{p}={_fmt(row.get(f'g_{p}'))}" for p in scheme.peers) or "全体 everyone"
+    group = escape(", ".join(f"{p}={_fmt(row.get(f'g_{p}'))}" for p in scheme.peers)
+                   or "全体 everyone")
     out.print(f"[bold]{escape(scheme.name)}[/] {result.period} — {escape(str(row['name']))} "
-              f"({entity}), {escape(str(row['unit_name'] or ''))}")
+              f"({escape(entity)}), {escape(str(row['unit_name'] or ''))}")
     out.print(f"总分 total [bold]{_fmt(row['total'])}[/]  排名 rank {int(row['rank'])}/"
-              f"{int(row['group_size'])}  等级 grade {_fmt(row['grade'])}  分组 group {group}")
+              f"{int(row['group_size'])}  等级 grade {escape(_fmt(row['grade']))}  分组 group {group}")
     flags = [label for key, label in (("vetoed", "一票否决 vetoed"), ("eliminate",
              "末位淘汰 eliminate"), ("bottom", "本期末位 bottom this period")) if bool(row[key])]
     if flags:
@@ -92,8 +93,8 @@ def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, enti
         sql = (f"SELECT {cols} FROM {quote(src.table)} WHERE {quote(src.time)} >= ? AND "
                f"{quote(src.time)} < ? AND {quote(col)} IN ({marks}) ORDER BY {quote(src.time)}")
         data = con.execute(sql, [start, end, *ids]).fetchall()
-    t = Table(title=f"{src.title} ({src.name}): {len(data)} 行 rows"
-              + (f", 显示前 {limit} showing {limit}" if len(data) > limit else ""))
+    t = Table(title=escape(f"{src.title} ({src.name}): {len(data)} 行 rows"
+                           + (f", 显示前 {limit} showing {limit}" if len(data) > limit else "")))
     for c in src.columns:
         t.add_column(c.name)
     for r in data[:limit]:

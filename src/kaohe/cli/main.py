@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from kaohe.errors import KaoheError
 
@@ -58,14 +59,15 @@ def main(argv: list[str] | None = None) -> None:
     except KaoheError as exc:
         if debug:
             raise
-        err.print(f"[bold red]错误 error:[/] {exc}", highlight=False, markup=True,
+        # The message quotes user text (cells, file names, [column]): never read as markup.
+        err.print(Text.assemble(("错误 error:", "bold red"), " ", str(exc)), highlight=False,
                   soft_wrap=True)
         sys.exit(exc.exit_status)
     except Exception as exc:  # anything unexpected: one line, status 1
         if debug:
             raise
-        err.print(f"[bold red]内部错误 internal error:[/] {type(exc).__name__}: {exc}",
-                  highlight=False, soft_wrap=True)
+        err.print(Text.assemble(("内部错误 internal error:", "bold red"),
+                                f" {type(exc).__name__}: {exc}"), highlight=False, soft_wrap=True)
         err.print("使用 --debug 查看详情 rerun with --debug for the traceback")
         sys.exit(1)
     sys.exit(0)

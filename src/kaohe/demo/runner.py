@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from kaohe.errors import InputError
@@ -57,7 +58,8 @@ def run_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
             bar.update(task, description=f"计算 running {code} {period}")
             latest[code] = run_scheme(ws, code, period, engine=engine).result
             bar.advance(task)
-    out.print(f"[green]✓[/] 演示工作区 demo workspace: {directory} — {len(ws.org.units)} 个单位 "
+    where = escape(str(directory))
+    out.print(f"[green]✓[/] 演示工作区 demo workspace: {where} — {len(ws.org.units)} 个单位 "
               f"units, {len(ws.org.people)} 人 people, {rows:,} 行事实 fact rows, "
               f"{len(runs)} 次运行 runs")
     reports = directory / "reports"
@@ -69,7 +71,7 @@ def run_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
         write_result(result, path)
         written.append(path)
     out.print()
-    out.print("[bold]报表 reports:[/] " + ", ".join(str(p) for p in written))
-    out.print(f"试试 try: kaohe -w {directory} explain clerk_star --period "
+    out.print("[bold]报表 reports:[/] " + escape(", ".join(str(p) for p in written)))
+    out.print(f"试试 try: kaohe -w {escape(str(directory))} explain clerk_star --period "
               f"{manifest['periods']['clerk_star'][-1]} --entity <编号 id> --rows 10")
     return {"manifest": manifest, "results": latest, "reports": written}

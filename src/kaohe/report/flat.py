@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kaohe.report.common import base_columns, flag_columns, indicator_columns, plain, records
+from kaohe.report.safe import csv_text
 from kaohe.results import RunResult
 
 
@@ -39,13 +40,14 @@ def write_csv(result: RunResult, out: IO[str]) -> None:
     """One row per entity: the Chinese-headed columns first, then every indicator's columns.
 
     ``out`` must be opened with encoding 'utf-8-sig' and newline='' (the BOM is what makes Excel
-    read the file as UTF-8 rather than the local code page).
+    read the file as UTF-8 rather than the local code page). Text a spreadsheet would
+    evaluate (a name starting with '=') gets a leading quote (``report.safe``).
     """
     cols = base_columns(result) + flag_columns(result) + indicator_columns(result)
     writer = csv.writer(out)
-    writer.writerow([c.header for c in cols])
+    writer.writerow([csv_text(c.header) for c in cols])
     for row in records(result):
-        writer.writerow([_csv_text(c.get(row)) for c in cols])
+        writer.writerow([csv_text(_csv_text(c.get(row))) for c in cols])
 
 
 def _arrow_type(column: str) -> pa.DataType | None:

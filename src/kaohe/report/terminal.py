@@ -60,8 +60,10 @@ def ranking_table(result: RunResult, limit: int = 20) -> Table:
     rows = _sorted_rows(result)
     shown = rows if limit < 1 else rows[:limit]
     what = f"前 {len(shown)} / 共 {len(rows)} top {len(shown)} of {len(rows)}"
-    table = Table(title=f"{report_title(result)}  {what}",
-                  caption=f"方案 scheme {result.scheme} · 运行 run {result.run_id}")
+    # Titles and cells are Text, not strings: a name such as '[/bold]' is shown, never read as
+    # rich markup (which would swallow it or crash the print).
+    table = Table(title=Text(f"{report_title(result)}  {what}"),
+                  caption=Text(f"方案 scheme {result.scheme} · 运行 run {result.run_id}"))
     # Chinese over English in every header keeps the table narrow enough for an 80-column
     # terminal without rich cutting names into '城东营 …'.
     table.add_column("排名\nRank", justify="right")
@@ -78,15 +80,15 @@ def ranking_table(result: RunResult, limit: int = 20) -> Table:
                       strict=True))
     for row in shown:
         grade = plain(row.get("grade"))
-        cells: list[str | Text] = [
-            str(plain(row.get("rank")) or ""),
-            str(row.get("name") or row.get("id")),
-            str(row.get("unit_name") or ""),
+        cells: list[Text] = [
+            Text(str(plain(row.get("rank")) or "")),
+            Text(str(row.get("name") or row.get("id"))),
+            Text(str(row.get("unit_name") or "")),
         ]
         if result.peers:
-            cells.append(group_text(row, result.peers))
+            cells.append(Text(group_text(row, result.peers)))
         cells += [
-            _total_text(row.get("total")),
+            Text(_total_text(row.get("total"))),
             Text("" if grade is None else str(grade), style=f"bold {styles[grade]}"
                  if grade in styles else ""),
             _flags(row),
@@ -100,7 +102,7 @@ def print_ranking(result: RunResult, console: Console | None = None, limit: int 
     entity flagged for elimination, including those below the top rows."""
     console = console or Console()
     if result.table.empty:
-        console.print(f"{report_title(result)}: 无考核对象 no entities")
+        console.print(Text(f"{report_title(result)}: 无考核对象 no entities"))
         return
     console.print(ranking_table(result, limit))
     flagged = [r for r in records(result) if is_true(r.get("eliminate"))]

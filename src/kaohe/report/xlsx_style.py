@@ -11,6 +11,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from kaohe.report.common import YES, Kind, display_width, plain
+from kaohe.report.safe import write_value
 
 NUM_FORMATS: dict[Kind, str | None] = {
     "int": "0",
@@ -79,10 +80,8 @@ def write_cell(ws: Worksheet, r: int, c: int, value: Any, fmt: Format) -> None:
         ws.write_blank(r, c, None, fmt)
     elif isinstance(value, bool):
         ws.write_string(r, c, YES if value else "", fmt)
-    elif isinstance(value, (int, float)):
-        ws.write_number(r, c, value, fmt)
-    else:
-        ws.write_string(r, c, str(value), fmt)
+    else:  # numbers as numbers, text as a string cell, never a formula (report.safe)
+        write_value(ws, r, c, value, fmt)
 
 
 def shown_width(value: Any, kind: Kind) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kaohe.errors import ConfigError
+from kaohe.workspace.limits import DEFAULT_LIMITS, ImportLimits, parse_limits
 from kaohe.yamlio import read_yaml
 
 ENGINES = ("duckdb", "spark")
@@ -25,9 +26,10 @@ class Settings:
     engine: str = "duckdb"
     store: str = "store.duckdb"
     spark: SparkSettings = field(default_factory=SparkSettings)
+    limits: ImportLimits = DEFAULT_LIMITS  # what one import may cost (workspace.limits)
 
 
-_KEYS = {"engine", "store", "spark"}
+_KEYS = {"engine", "store", "spark", "limits"}
 _SPARK_KEYS = {"master", "options", "sources"}
 
 
@@ -60,4 +62,5 @@ def load_settings(root: Path) -> Settings:
         options={str(k): str(v) for k, v in (spark_data.get("options") or {}).items()},
         sources={str(k): {str(a): str(b) for a, b in v.items()} for k, v in sources.items()},
     )
-    return Settings(engine=engine, store=str(data.get("store", "store.duckdb")), spark=spark)
+    return Settings(engine=engine, store=str(data.get("store", "store.duckdb")), spark=spark,
+                    limits=parse_limits(data.get("limits"), str(path)))

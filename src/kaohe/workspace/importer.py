@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from kaohe.errors import DataError, InputError, RowError
 from kaohe.periods import Period
+from kaohe.workspace.limits import DEFAULT_LIMITS, ImportLimits
 from kaohe.workspace.org import Org
 from kaohe.workspace.sources import Column, Source
 from kaohe.workspace.store import SQL_TYPES, Store, quote
@@ -60,18 +61,28 @@ def map_headers(source: Source, raw: RawTable) -> tuple[dict[str, int], list[Row
                                    f"{raw.headers[found[col.name]]!r} ({col.name})"))
             continue
         found[col.name] = i
-    for name in sorted(source.required_columns()):
-        if name not in found:
-            col = source.column(name)
-            names = [name, *(col.aliases if col else ())]
-            errors.append(RowError(str(raw.path), hrow, name, "",
-                                   "缺少必需列 missing required column; accepted headers: "
-                                   + ", ".join(names)))
-    if source.person and source.unit and source.person not in found \
-            and source.unit not in found:
+    required = source.required_columns()
+    for c in source.columns:
+        if c.name in found or (c.optional and c.name not in required):
+            continue
+        errors.append(RowError(str(raw.path), hrow, c.name, "", _missing_reason(c, raw.headers,
+                                                                              c.name in required)))
+    missing_both = source.person and source.unit and source.person not in found \
+        and source.unit not in found
+    if missing_both and not any(e.column in (source.person, source.unit) for e in errors):
         errors.append(RowError(str(raw.path), hrow, f"{source.person}|{source.unit}", "",
                                "缺少人员列或单位列 needs a person or a unit column"))
     return found, errors, ignored
+
+
+def _missing_reason(col: Column, headers: list[str], required: bool) -> str:
+    """Why a file lacking ``col`` is rejected: which headers would do, which were found."""
+    what = "缺少必需列 missing required column" if required else \
+        "缺少列 missing column (标记 optional: true 可缺省 mark it optional: true in the source " \
+        "if files may lack it)"
+    accepted = ", ".join([col.name, *col.aliases])
+    found = ", ".join(h for h in headers if h) or "(none)"
+    return f"{what}; 可用表头 accepted headers: {accepted}; 文件表头 headers found: {found}"
 
 
 def _typed(col: Column, ref: str, arrow_type: pa.DataType) -> str:
@@ -125,15 +136,33 @@ def cluster_order(source: Source) -> list[str]:
     return [f"date_trunc('month', {t})", *keys, t, "_row"]
 
 
+def _raise_errors(con: duckdb.DuckDBPyConnection, source: Source, file: str, checks: list[str],
+                  kept: int) -> None:
+    """Raise DataError when any check finds a bad cell: the first ``kept`` errors by row and
+    column, and the count of all. A file of two million bad rows must not become two million
+    Python objects (issue 11: 7.7 GB for one rejected upload)."""
+    union = " UNION ALL ".join(f"({c})" for c in checks)
+    (total,) = con.execute(f"SELECT count(*) FROM ({union})").fetchone() or (0,)
+    if not total:
+        return
+    rows = con.execute(f"{union} ORDER BY 1, 2 LIMIT {int(kept)}").fetchall()
+    errors = [RowError(file, int(r), str(c), "" if v is None else str(v), str(why))
+              for r, c, v, why in rows]
+    raise DataError(source.name, errors, total=int(total))
+
+
 def import_file(store: Store, org: Org, source: Source, path: Path,
                 replace: Period | None = None, header_row: int | None = None,
-                sheet: str | None = None) -> ImportReport:
-    return import_table(store, org, source, read_table(path, header_row or source.header_row,
-                                                       sheet), replace)
+                sheet: str | None = None, limits: ImportLimits = DEFAULT_LIMITS) -> ImportReport:
+    # The file is read (bounded by limits) before the store is opened, so a slow read never
+    # holds the store's lock.
+    raw = read_table(path, header_row or source.header_row, sheet, limits)
+    return import_table(store, org, source, raw, replace, limits)
 
 
 def import_table(store: Store, org: Org, source: Source, raw: RawTable,
-                 replace: Period | None = None) -> ImportReport:
+                 replace: Period | None = None,
+                 limits: ImportLimits = DEFAULT_LIMITS) -> ImportReport:
     """Check and store a file already read (``read_table``): all or nothing."""
     found, errors, ignored = map_headers(source, raw)
     if errors:
@@ -186,10 +215,13 @@ def import_table(store: Store, org: Org, source: Source, raw: RawTable,
             shown_key = " || '/' || ".join(f"COALESCE(CAST({quote(k)} AS VARCHAR), '')"
                                            for k in source.key)
             label = "+".join(source.key)
+            # A row whose key cell is empty or unreadable already has its error; it is no
+            # duplicate of every other such row (that doubled a bad file's error count).
+            present_keys = " AND ".join(f"{quote(k)} IS NOT NULL" for k in source.key)
             checks.append(
                 f"SELECT _row, '{label}', {shown_key}, '主键重复 duplicate key in this file' FROM "
                 f"(SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY _row) AS _n "
-                f"FROM staged) WHERE _n > 1")
+                f"FROM staged WHERE {present_keys}) WHERE _n > 1")
             kept = f"SELECT {keys} FROM {quote(source.table)}"
             if replace is not None:
                 t = quote(source.time)
@@ -203,14 +235,8 @@ def import_table(store: Store, org: Org, source: Source, raw: RawTable,
             checks.append(f"SELECT _row, '{source.person}|{source.unit}', '', '人员与单位至少填一个 "
                           f"a row needs a person or a unit' FROM staged WHERE {p} IS NULL AND "
                           f"{u} IS NULL")
-        found_errors: list[RowError] = []
         if checks:
-            rows = con.execute(" UNION ALL ".join(f"({c})" for c in checks)
-                               + " ORDER BY 1, 2").fetchall()
-            found_errors = [RowError(file, int(r), str(c), "" if v is None else str(v), str(why))
-                            for r, c, v, why in rows]
-        if found_errors:
-            raise DataError(source.name, found_errors)
+            _raise_errors(con, source, file, checks, limits.errors_kept)
         deleted = 0
         con.execute("BEGIN TRANSACTION")
         try:

@@ -19,6 +19,9 @@ class Column:
     type: str
     aliases: tuple[str, ...] = ()
     required: bool = False
+    # A file may lack this column altogether (its cells are then empty); any other declared
+    # column missing from a file's headers rejects the file.
+    optional: bool = False
 
     @property
     def numeric(self) -> bool:
@@ -60,7 +63,7 @@ class Source:
 
 
 _KEYS = {"name", "title", "time", "person", "unit", "key", "columns", "header_row"}
-_COL_KEYS = {"type", "aliases", "required"}
+_COL_KEYS = {"type", "aliases", "required", "optional"}
 
 
 def load_source(path: Path) -> Source:
@@ -91,8 +94,12 @@ def load_source(path: Path) -> Source:
         aliases = spec.get("aliases") or []
         if not isinstance(aliases, list):
             raise ConfigError(f"{cw}: aliases 应为列表 must be a list")
-        columns.append(Column(str(cname), ctype, tuple(str(a) for a in aliases),
-                              bool(spec.get("required", False))))
+        required, optional = bool(spec.get("required", False)), bool(spec.get("optional", False))
+        if required and optional:
+            raise ConfigError(f"{cw}: required 与 optional 不能同时为 true; a column cannot be "
+                              "both required and optional")
+        columns.append(Column(str(cname), ctype, tuple(str(a) for a in aliases), required,
+                              optional))
     names = {c.name for c in columns}
     time = data.get("time")
     person = data.get("person")
@@ -113,6 +120,10 @@ def load_source(path: Path) -> Source:
     for k in key:
         if k not in names:
             raise ConfigError(f"{where}: key: 列 {k!r} 未定义 is not a column")
+    for c in columns:
+        if c.optional and (c.name == time or c.name in key):
+            raise ConfigError(f"{where}: columns.{c.name}: 时间列和主键列不能 optional; the time "
+                              "and key columns must be in every file")
     header_row = int(data.get("header_row", 1))
     if header_row < 1:
         raise ConfigError(f"{where}: header_row must be >= 1")

@@ -26,7 +26,8 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
         elif isinstance(v, models.fields.files.FieldFile):
             v = v.name or ""
         out[f.attname] = v
-    return out
+    summarise = getattr(instance, "audit_snapshot", None)  # a model may log a summary only
+    return summarise(out) if callable(summarise) else out
 
 
 def _log(instance: models.Model, action: str, before: dict[str, Any] | None,

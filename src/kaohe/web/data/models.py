@@ -6,6 +6,8 @@ and whether it was stored or rejected with its row errors. Imports are all-or-no
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -31,7 +33,10 @@ class DataLoad(ChangeLogged):
     status = models.CharField(_("结果"), max_length=10, choices=Status.choices)
     rows = models.PositiveIntegerField(_("行数"), default=0)
     replaced = models.PositiveIntegerField(_("替换行数"), default=0)
-    errors = models.JSONField(_("错误"), default=list)  # [{row, column, value, reason}] or [msg]
+    # The first errors only ([{row, column, value, reason}] or [msg]; at most
+    # ImportLimits.errors_kept) and the count of all of them.
+    errors = models.JSONField(_("错误"), default=list)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
     message = models.TextField(_("说明"), blank=True)
     unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+", verbose_name=_("录入单位"))
@@ -49,6 +54,18 @@ class DataLoad(ChangeLogged):
 
     def __str__(self) -> str:
         return f"{self.source} {self.file_name or self.get_via_display()}"
+
+    @property
+    def errors_not_kept(self) -> int:
+        """Errors counted but not stored (beyond the first ``errors_kept``)."""
+        return max(0, self.error_count - len(self.errors))
+
+    def audit_snapshot(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The audit log records a load's summary (file, source, rows, error count), not its
+        error rows: those are on the load itself, and a log entry must stay small."""
+        out = dict(fields)
+        out.pop("errors", None)
+        return out
 
     @staticmethod
     def scope_q(scope: Scope) -> Q:

@@ -2,8 +2,10 @@
 
 Every load goes through ``kaohe.workspace.importer.import_table`` under ``store_lock`` and is
 all-or-nothing: on any error nothing is stored and the ``DataLoad`` is recorded as rejected with
-every bad row (file row, column, value, reason). Form entries are written to a temporary CSV
-first, so that they pass exactly the checks a file does.
+its first bad rows (file row, column, value, reason; at most ``limits.errors_kept``) and the
+count of all of them. The file is read before the lock is taken: reading a large workbook is
+bounded (``workspace.limits``) but slow, and runs and pages must not wait for it. Form entries
+are written to a temporary CSV first, so that they pass exactly the checks a file does.
 
 Scope: admins load anything. Anyone else may only load rows whose unit or person is in their
 scope (``Unit``/``Person``.objects.restrict(user, action)); rows outside it are listed and the
@@ -77,13 +79,14 @@ def _column_text(raw: RawTable, idx: int) -> pa.ChunkedArray:
 
 
 def scope_errors(user: Any, action: str, source: Source, raw: RawTable,
-                 file_name: str) -> list[RowError]:
+                 file_name: str, kept: int | None = None) -> tuple[list[RowError], int]:
     """Rows whose unit or person is a known id outside the user's scope (unknown ids are the
-    importer's to report)."""
+    importer's to report): the first ``kept`` (all when None) by row, and how many in all."""
     if scope_of(user).everything:
-        return []
+        return [], 0
     found, _errors, _ignored = map_headers(source, raw)
     out: list[RowError] = []
+    total = 0
     for column, model in ((source.unit, Unit), (source.person, Person)):
         if not column or column not in found:
             continue
@@ -95,12 +98,14 @@ def scope_errors(user: Any, action: str, source: Source, raw: RawTable,
         if not outside:
             continue
         mask = pc.is_in(values, value_set=pa.array(outside, pa.string()))
-        rows = pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
-        texts = values.to_pylist()
-        out += [RowError(file_name, raw.row_offset + r, raw.headers[idx], texts[r], OUTSIDE)
-                for r in rows]
+        rows = pc.indices_nonzero(pc.fill_null(mask, False))
+        total += len(rows)
+        if kept is not None:
+            rows = rows[:kept]  # the first rows of this column; merged and cut again below
+        out += [RowError(file_name, raw.row_offset + r, raw.headers[idx], values[r].as_py(),
+                         OUTSIDE) for r in rows.to_pylist()]
     out.sort(key=lambda e: (e.row, e.column))
-    return out
+    return (out if kept is None else out[:kept]), total
 
 
 def replace_problem(user: Any, action: str, store: Store, source: Source,
@@ -130,9 +135,11 @@ def replace_problem(user: Any, action: str, store: Store, source: Source,
 
 
 def _record(load: DataLoad, *, stored: bool = False, errors: list[dict[str, Any]] | None = None,
-            message: str = "", rows: int = 0, replaced: int = 0) -> Outcome:
+            message: str = "", rows: int = 0, replaced: int = 0,
+            error_count: int | None = None) -> Outcome:
     load.status = DataLoad.Status.STORED if stored else DataLoad.Status.REJECTED
     load.errors = errors or []
+    load.error_count = len(load.errors) if error_count is None else error_count
     load.message = message
     load.rows, load.replaced = rows, replaced
     load.save()
@@ -147,24 +154,26 @@ def load_file(user: Any, action: str, load: DataLoad, path: Path, *,
     name = load.file_name or path.name
     try:
         ws = workspace()
+        limits = ws.settings.limits
         source = ws.source(load.source)
         period = Period.parse(load.replace_period) if load.replace_period else None
+        # Read and scope-check outside the store lock: neither touches the store.
+        raw = read_table(path, header_row or source.header_row, sheet, limits)
+        if not scope_of(user).everything:
+            bad, total = scope_errors(user, action, source, raw, name, limits.errors_kept)
+            if bad:
+                return _record(load, errors=row_dicts(bad, name), error_count=total,
+                               message=f"{total} 行超出管辖范围 rows outside your scope")
         with store_lock:
-            raw = read_table(path, header_row or source.header_row, sheet)
-            if not scope_of(user).everything:
-                bad = scope_errors(user, action, source, raw, name)
-                if bad:
-                    return _record(load, errors=row_dicts(bad, name),
-                                   message=f"{len(bad)} 行超出管辖范围 rows outside your scope")
-                if period is not None:
-                    problem = replace_problem(user, action, ws.store, source, period)
-                    if problem:
-                        return _record(load, message=problem)
-            report = import_table(ws.store, ws.org, source, raw, period)
+            if period is not None and not scope_of(user).everything:
+                problem = replace_problem(user, action, ws.store, source, period)
+                if problem:
+                    return _record(load, message=problem)
+            report = import_table(ws.store, ws.org, source, raw, period, limits)
     except DataError as exc:
-        return _record(load, errors=row_dicts(exc.errors, name),
-                       message=f"{len(exc.errors)} 个错误，未保存任何数据 "
-                               f"{len(exc.errors)} error(s), nothing stored")
+        return _record(load, errors=row_dicts(exc.errors, name), error_count=exc.total,
+                       message=f"{exc.total} 个错误，未保存任何数据 "
+                               f"{exc.total} error(s), nothing stored")
     except KaoheError as exc:
         return _record(load, message=str(exc).replace(str(path), name))
     except Exception as exc:  # a damaged file can fail deep inside pyarrow or openpyxl

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from kaohe.report.safe import csv_row
 from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.roles import Action, can
 from kaohe.web.core.workspace import workspace
@@ -63,7 +64,8 @@ def source_choices() -> list[tuple[str, str]]:
 
 @login_required
 def load_list(request: HttpRequest) -> HttpResponse:
-    rows = loads_for(request.user).select_related("loaded_by", "unit")
+    # The list never shows error rows: do not fetch them (up to errors_kept per load).
+    rows = loads_for(request.user).select_related("loaded_by", "unit").defer("errors")
     source = request.GET.get("source", "").strip()
     status = request.GET.get("status", "").strip()
     if source:
@@ -87,23 +89,31 @@ def load_detail(request: HttpRequest, pk: int) -> HttpResponse:
     errors = [e if isinstance(e, dict) else {"reason": str(e)} for e in load.errors]
     page = Paginator(errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "data/load.html", {"load": load, "page": page,
-                                              "error_count": len(errors)})
+                                              "error_count": max(load.error_count, len(errors)),
+                                              "not_kept": load.errors_not_kept})
 
 
 @login_required
 def load_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every bad row of a rejected load as CSV (UTF-8 with BOM, so that Excel opens it)."""
+    """The stored bad rows of a rejected load as CSV (UTF-8 with BOM, so that Excel opens it);
+    a last line counts the errors not kept."""
     load = get_object_or_404(loads_for(request.user), pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="load-{load.pk}-errors.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([_("行号"), _("列"), _("值"), _("原因")])
-    for e in load.errors:
+    writer.writerow(csv_row([_("行号"), _("列"), _("值"), _("原因")]))
+    for e in load.errors:  # values are the file's cells: text a spreadsheet won't evaluate
         e = e if isinstance(e, dict) else {"reason": str(e)}
-        writer.writerow([e.get("row", ""), e.get("column", ""), e.get("value", ""),
-                         e.get("reason", "")])
+        writer.writerow(csv_row([e.get("row", ""), e.get("column", ""), e.get("value", ""),
+                                 e.get("reason", "")]))
+    if load.errors_not_kept:
+        writer.writerow(csv_row(["", "", "", not_kept_text(load.errors_not_kept)]))
     return response
+
+
+def not_kept_text(n: int) -> str:
+    return _("…及另外 %(n)s 处错误（未保存明细）") % {"n": n}
 
 
 @csrf_exempt  # CSRF is checked by _upload, after the size-limiting handler is in place

@@ -412,6 +412,8 @@ def notice_xlsx(n: Notice) -> bytes:
     ranking), 标记人员 (vetoed, eliminated) and 与上期对比 (every entity against last period)."""
     import xlsxwriter
 
+    from kaohe.report.safe import write_text, write_texts
+
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     bold = wb.add_format({"bold": True})
@@ -423,14 +425,15 @@ def notice_xlsx(n: Notice) -> bytes:
     run = n.run
 
     ws = wb.add_worksheet(_("概况"))
-    ws.write(0, 0, n.title + (_("（草稿）") if n.draft else ""), title)
+    # Names, grades and notes come from users: text cells only, never formulas (report.safe).
+    write_text(ws, 0, 0, n.title + (_("（草稿）") if n.draft else ""), title)
     for i, (label, value) in enumerate(header_lines(n), start=2):
-        ws.write(i, 0, label, bold)
-        ws.write(i, 1, value)
+        write_text(ws, i, 0, label, bold)
+        write_text(ws, i, 1, value)
     top = len(header_lines(n)) + 3
-    ws.write_row(top, 0, [_("等级"), _("人数"), _("占比")], head)
+    write_texts(ws, top, 0, [_("等级"), _("人数"), _("占比")], head)
     for i, (g, c) in enumerate(n.grades, start=top + 1):
-        ws.write(i, 0, g)
+        write_text(ws, i, 0, g)
         ws.write_number(i, 1, c)
         ws.write_number(i, 2, c / n.count if n.count else 0, pct)
     ws.set_column(0, 0, 14)
@@ -439,7 +442,7 @@ def notice_xlsx(n: Notice) -> bytes:
 
     def sheet(name: str, header: list[str], widths: list[int]) -> Any:
         s = wb.add_worksheet(name)
-        s.write_row(0, 0, header, head)
+        write_texts(s, 0, 0, header, head)
         s.freeze_panes(1, 0)
         for col, w in enumerate(widths):
             s.set_column(col, col, w)
@@ -455,18 +458,18 @@ def notice_xlsx(n: Notice) -> bytes:
     def write_rows(s: Any, rows: list[Row]) -> None:
         yes = _("是")
         for i, r in enumerate(rows, start=1):
-            s.write(i, 0, r.group_name)
+            write_text(s, i, 0, r.group_name)
             s.write_number(i, 1, r.rank)
             s.write_number(i, 2, r.group_size)
             s.write_string(i, 3, r.entity_id)  # ids such as 0104 stay text
-            s.write(i, 4, r.name)
-            s.write(i, 5, r.unit_name)
+            write_text(s, i, 4, r.name)
+            write_text(s, i, 5, r.unit_name)
             s.write_number(i, 6, float(r.raw_total), points)
             s.write_number(i, 7, float(r.adjustment), points)
             s.write_number(i, 8, float(r.total), points)
-            s.write(i, 9, r.grade)
-            s.write(i, 10, yes if r.vetoed else "")
-            s.write(i, 11, yes if r.eliminate else "")
+            write_text(s, i, 9, r.grade)
+            write_text(s, i, 10, yes if r.vetoed else "")
+            write_text(s, i, 11, yes if r.eliminate else "")
             if run.has_payout and r.payout is not None:
                 s.write_number(i, 12, float(r.payout), money)
         if rows:
@@ -481,22 +484,22 @@ def notice_xlsx(n: Notice) -> bytes:
                                 _("新增标记"), _("备注")],
               [14, 12, 24, 8, 8, 8, 8, 8, 8, 16, 16])
     if n.previous is None:
-        s.write(1, 0, _("上期（%(period)s）没有已完成的考核，无法比较。")
+        write_text(s, 1, 0, _("上期（%(period)s）没有已完成的考核，无法比较。")
                 % {"period": n.previous_period})
     for i, ch in enumerate(n.changes, start=1):
         s.write_string(i, 0, ch.entity_id)
-        s.write(i, 1, ch.name)
-        s.write(i, 2, ch.group_name)
+        write_text(s, i, 1, ch.name)
+        write_text(s, i, 2, ch.group_name)
         if ch.prev_rank is not None:
             s.write_number(i, 3, ch.prev_rank)
         s.write_number(i, 4, ch.rank)
         if ch.rank_up is not None:
             s.write_number(i, 5, ch.rank_up)
-        s.write(i, 6, ch.prev_grade)
-        s.write(i, 7, ch.grade)
+        write_text(s, i, 6, ch.prev_grade)
+        write_text(s, i, 7, ch.grade)
         if ch.grade_up is not None:
             s.write_number(i, 8, ch.grade_up)
-        s.write(i, 9, "、".join(ch.newly_flagged))
-        s.write(i, 10, ch.note)
+        write_text(s, i, 9, "、".join(ch.newly_flagged))
+        write_text(s, i, 10, ch.note)
     wb.close()
     return buf.getvalue()

@@ -208,6 +208,8 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     """Exactly the rows the ranking shows with the same filter and sort, all pages."""
     import xlsxwriter
 
+    from kaohe.report.safe import write_texts
+
     run = _done_run(request.user, pk)
     if not scope_of(request.user).everything and \
             not results_in_scope(request.user).filter(run=run).exists():
@@ -229,7 +231,7 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     if run.has_payout:
         headers.append(_t("兑现金额"))
     headers += [str(i.get("name") or i["code"]) for i in inds]
-    sheet.write_row(0, 0, headers, head)
+    write_texts(sheet, 0, 0, headers, head)  # indicator names as text (report.safe)
     for n, r in enumerate(rows, start=1):
         sheet.write_number(n, 0, r.final_rank)
         sheet.write_string(n, 1, r.entity_id)
