@@ -88,9 +88,5 @@ def can(user: object, action: str) -> bool:
     return role is not None and action in ALLOWED[role]
 
 
-def sees_drafts(user: object) -> bool:
-    return role_of(user) in SEES_DRAFTS
-
-
 def reads_errors(user: object) -> bool:
     return role_of(user) in READS_ERRORS

@@ -35,7 +35,6 @@ from kaohe.periods import parse_period
 from kaohe.web.core.roles import Action, can
 from kaohe.web.runs import notice, services
 from kaohe.web.runs.models import Result, Run
-from kaohe.web.runs.views_results import _check_entity_kind as check_entity_kind
 from kaohe.web.runs.notice import (
     NoticeFontMissing,
     build_notice,
@@ -43,6 +42,7 @@ from kaohe.web.runs.notice import (
     effective_run,
     previous_run,
 )
+from kaohe.web.runs.views_results import _check_entity_kind as check_entity_kind
 from kaohe.web.schemes.models import Scheme, SchemeVersion
 
 PAGE_SIZE = 50
