@@ -26,6 +26,7 @@ from kaohe.web.appeals.models import Appeal, Attachment
 from kaohe.web.appeals.services import decide_appeal, file_appeal
 from kaohe.web.audit.models import ChangeLog
 from kaohe.web.core.files import KINDS
+from kaohe.web.data.models import DataLoad
 from kaohe.web.runs.models import ERROR_WITHHELD, Run
 
 pytestmark = pytest.mark.usefixtures("private_workspace")
@@ -180,6 +181,26 @@ class AuditScopeTests(ScopeReadWorld):
                 for e in hidden:
                     self.assertEqual(self.get_as(name, reverse("audit:detail",
                                                                args=[e.pk])).status_code, 404)
+
+    def test_loads_and_inspections_of_another_branch_are_not_in_the_log(self) -> None:
+        w = self.world
+        loads = {hall: DataLoad.objects.create(source="quiz", status=DataLoad.Status.STORED,
+                                               via=DataLoad.Via.FORM, unit=hall,
+                                               loaded_by=w.users["admin"])
+                 for hall in (w.hall, w.other_hall)}
+        for hall, name, other in ((w.hall, "assessor", w.other_hall),
+                                  (w.other_hall, "assessor_out", w.hall)):
+            mine = ChangeLog.objects.get(object_type="data.dataload",
+                                         object_id=str(loads[hall].pk))
+            theirs = ChangeLog.objects.get(object_type="data.dataload",
+                                           object_id=str(loads[other].pk))
+            with self.subTest(user=name):
+                page = self.get_as(name, reverse("audit:list") + "?object_type=data.dataload")
+                self.assertContains(page, f'href="{reverse("audit:detail", args=[mine.pk])}"')
+                self.assertNotContains(page,
+                                       f'href="{reverse("audit:detail", args=[theirs.pk])}"')
+                self.assertEqual(self.get_as(name, reverse("audit:detail", args=[theirs.pk]))
+                                 .status_code, 404)
 
     def test_the_others_have_no_audit_log(self) -> None:
         for name in set(USERS) - MANAGERS:
