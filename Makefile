@@ -30,11 +30,11 @@ sysdeps-test:
 # demo account per role (README) at http://$(HOST):$(PORT)/ until Ctrl+C.
 demo: install sysdeps-demo
 	$(BIN)/kaohe demo $(DEMO_DIR)
-	KAOHE_DEMO=1 $(BIN)/kaohe -w $(DEMO_DIR) serve --demo --host $(HOST) --port $(PORT)
+	$(BIN)/kaohe -w $(DEMO_DIR) serve --demo --host $(HOST) --port $(PORT)
 
 # Serves an existing demo workspace again (no rebuild).
 serve: install
-	KAOHE_DEMO=1 $(BIN)/kaohe -w $(DEMO_DIR) serve --demo --host $(HOST) --port $(PORT)
+	$(BIN)/kaohe -w $(DEMO_DIR) serve --demo --host $(HOST) --port $(PORT)
 
 test: install sysdeps-test
 	$(BIN)/python -m pytest -q

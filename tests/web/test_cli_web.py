@@ -26,7 +26,8 @@ def test_serve_without_a_secret_key_is_a_clear_configuration_error(web_workspace
 
 
 def test_manage_runs_django_system_checks(web_workspace: Path, tmp_path: Path) -> None:
-    env = {**clean_env(), "KAOHE_SECRET_KEY": "x" * 50,
+    key = "kaohe-cli-test-7Vb3Qx9Lm2Rt8Zp5Wk1Ns4Hd6Jf0Gc-not-secret"  # strong enough: ≥ 50
+    env = {**clean_env(), "KAOHE_SECRET_KEY": key,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite3'}"}
     done = kaohe("-w", str(web_workspace), "manage", "check", env=env)
     assert done.returncode == 0, done.stderr

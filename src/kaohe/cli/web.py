@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import click
 
 
 def _django(workspace: Path, demo: bool = False) -> None:
+    """Point Django at ``workspace`` and start it; refuse a weak secret key (exit 2).
+
+    ``demo``: the workspace must have been made by ``kaohe demo`` (its marker file), because the
+    demo creates accounts whose password is published; without ``KAOHE_SECRET_KEY`` the demo
+    server gets a random key for this process. ``KAOHE_DEMO`` is not read: no variable alone
+    turns a server into a demo."""
+    from kaohe.errors import ConfigError
+    from kaohe.web import secret_key
+
     os.environ["KAOHE_WORKSPACE"] = str(workspace.resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.web.settings")
     if demo:
-        os.environ.setdefault("KAOHE_DEMO", "1")
-    if not (os.environ.get("KAOHE_SECRET_KEY") or os.environ.get("KAOHE_DEBUG") == "1"
-            or os.environ.get("KAOHE_DEMO") == "1"):
-        from kaohe.errors import ConfigError
+        from kaohe.demo.runner import MARKER, is_demo_workspace
 
-        raise ConfigError("未设置 KAOHE_SECRET_KEY: set KAOHE_SECRET_KEY to a long random secret "
-                          "(docs/operations.md), or use --demo for the demo")
+        if not is_demo_workspace(workspace):
+            raise ConfigError(
+                f"{workspace}: 不是 kaohe demo 生成的演示工作区（缺少 {MARKER}），--demo 会创建"
+                f"密码公开的演示账号，已拒绝 is not a workspace made by `kaohe demo` (no "
+                f"{MARKER}); --demo would create accounts with the published password. "
+                f"Serve it without --demo, with KAOHE_SECRET_KEY set (docs/operations.md)")
+        if not os.environ.get("KAOHE_SECRET_KEY"):
+            os.environ["KAOHE_SECRET_KEY"] = secrets.token_urlsafe(50)
+    key = os.environ.get("KAOHE_SECRET_KEY", "")
+    if key or os.environ.get("KAOHE_DEBUG") != "1":  # development alone may go without a key
+        problem = secret_key.problem(key)
+        if problem is not None:
+            raise ConfigError(problem)
     import django
 
     django.setup()
@@ -27,7 +45,9 @@ def _django(workspace: Path, demo: bool = False) -> None:
 @click.command(help="网页服务 serve the web application for the workspace")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--demo", is_flag=True, help="演示账号并计算各期 demo accounts and runs")
+@click.option("--demo", is_flag=True,
+              help="演示：创建演示账号并计算各期（仅限 kaohe demo 生成的工作区） demo accounts "
+                   "and runs, only on a workspace made by `kaohe demo`")
 @click.option("--setup-only", is_flag=True, help="只准备数据库不启动 prepare, do not serve")
 @click.pass_obj
 def serve(ctx: object, host: str, port: int, demo: bool, setup_only: bool) -> None:

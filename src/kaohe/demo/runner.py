@@ -16,6 +16,13 @@ from kaohe.errors import InputError
 MARKER = ".kaohe-demo"
 
 
+def is_demo_workspace(directory: Path) -> bool:
+    """Was ``directory`` made by ``kaohe demo``? Only such a workspace may be served with the
+    demo's accounts, whose password is published (``kaohe serve --demo``). Remove the marker
+    file before putting real data into a folder that began as the demo."""
+    return (Path(directory) / MARKER).is_file()
+
+
 def _prepare(directory: Path) -> None:
     """A demo folder is rebuilt from scratch; any other non-empty folder is left alone."""
     if directory.exists() and any(directory.iterdir()):

@@ -4,27 +4,34 @@ Environment:
 - ``KAOHE_WORKSPACE``: the workspace folder the site serves (default ``demo-workspace``).
 - ``DATABASE_URL``: the application database; SQLite in the workspace by default,
   e.g. ``postgresql://postgres@127.0.0.1:5432/test`` for PostgreSQL (docs/operations.md).
-- ``KAOHE_SECRET_KEY``: required when ``KAOHE_DEBUG`` is off; ``KAOHE_DEBUG=1`` for development.
+- ``KAOHE_SECRET_KEY``: required (at least 50 characters, not repetitive: ``secret_key.py``)
+  unless ``KAOHE_DEBUG=1`` (development: a random key per process).
 - ``KAOHE_ALLOWED_HOSTS``: comma-separated host names (default: localhost names).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
+
+from kaohe.web import secret_key
 
 WEB_DIR = Path(__file__).resolve().parent
 WORKSPACE = Path(os.environ.get("KAOHE_WORKSPACE", "demo-workspace")).resolve()
 
 DEBUG = os.environ.get("KAOHE_DEBUG", "") == "1"
-SECRET_KEY = os.environ.get("KAOHE_SECRET_KEY") or (
-    "kaohe-development-only-key" if DEBUG or os.environ.get("KAOHE_DEMO") == "1" else "")
-if not SECRET_KEY:
+# No key is built in: a published key would let anyone forge a session. Development without a
+# key gets a random one per process (sessions end with the process); ``kaohe serve --demo`` on a
+# workspace made by ``kaohe demo`` does the same (cli/web.py). A weak key stops the server.
+SECRET_KEY = os.environ.get("KAOHE_SECRET_KEY", "") or (
+    secrets.token_urlsafe(50) if DEBUG else "")
+if (_key_problem := secret_key.problem(SECRET_KEY)) is not None:
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("KAOHE_SECRET_KEY is not set (or set KAOHE_DEBUG=1 for development)")
+    raise ImproperlyConfigured(_key_problem)
 ALLOWED_HOSTS = [h for h in os.environ.get(
     "KAOHE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
 
@@ -57,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kaohe.web.core.middleware.NoStoreMiddleware",
     "kaohe.web.audit.middleware.CurrentUserMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -7,7 +7,8 @@ in production (``make test`` runs the web tests on SQLite and on PostgreSQL).
 import os
 
 os.environ.setdefault("KAOHE_DEBUG", "0")
-os.environ.setdefault("KAOHE_SECRET_KEY", "kaohe-tests-only")
+os.environ.setdefault("KAOHE_SECRET_KEY",
+                      "kaohe-tests-only-8Jq2vN5xR7tL0wY3zC6bF9hK1mP4sD-not-secret")
 os.environ.setdefault("KAOHE_WORKSPACE", os.path.join(os.getcwd(), ".kaohe-test-workspace"))
 
 from kaohe.web.settings import *  # noqa: E402,F403

@@ -40,11 +40,17 @@ class ChangeLogListViewTests(RoleMatrix, AuditWorld):
         return reverse("audit:list")
 
     def must_show(self, name: str) -> list[str]:
-        return [f'href="{reverse("audit:detail", args=[self.entry.pk])}"']
+        # a result of the in-scope branch: not for the other branch's assessor
+        link = f'href="{reverse("audit:detail", args=[self.entry.pk])}"'
+        return [] if name == "assessor_out" else [link]
+
+    def must_hide(self, name: str) -> list[str]:
+        link = f'href="{reverse("audit:detail", args=[self.entry.pk])}"'
+        return [link] if name == "assessor_out" else []
 
 
 class ChangeLogDetailViewTests(RoleMatrix, AuditWorld):
-    expect = AUDITORS
+    expect = {**AUDITORS, "assessor_out": 404}  # an entry about another branch's result
 
     def url(self) -> str:
         return reverse("audit:detail", args=[self.entry.pk])

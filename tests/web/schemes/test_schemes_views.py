@@ -11,11 +11,13 @@ from viewtests import RoleMatrix, WorldTestCase
 
 from kaohe.web.schemes.models import Scheme
 
-# Schemes are not scoped by the org subtree: both assessors configure every scheme.
+# Both assessors read every scheme; the demo's schemes are company-wide, so only admins write
+# them (roles.WHOLE_SCHEME; branch-scoped schemes: tests/web/core/test_scope_writes.py).
 CONFIGURERS = {"admin": 200, "assessor": 200, "assessor_out": 200}
 EXPECT = {**CONFIGURERS, **{name: 403 for name in (
     "head", "head_out", "staff", "staff_out", "inspector", "inspector_out", "partner",
     "partner_out")}}
+WRITERS = {**EXPECT, "assessor": 403, "assessor_out": 403}
 
 
 def schemes_dir() -> Path:
@@ -64,7 +66,7 @@ class DetailMatrix(RoleMatrix, WorldTestCase):
 
 
 class EditMatrix(RoleMatrix, WorldTestCase):
-    expect = EXPECT
+    expect = WRITERS
 
     def url(self) -> str:
         return reverse("schemes:edit", args=["clerk_star"])
@@ -74,7 +76,7 @@ class EditMatrix(RoleMatrix, WorldTestCase):
 
 
 class EditPostMatrix(RestoresSchemeFiles, RoleMatrix, WorldTestCase):
-    expect = EXPECT
+    expect = WRITERS
     method = "post"
 
     def url(self) -> str:
@@ -95,7 +97,7 @@ class NewMatrix(RoleMatrix, WorldTestCase):
 
 
 class NewPostMatrix(RestoresSchemeFiles, RoleMatrix, WorldTestCase):
-    expect = EXPECT
+    expect = WRITERS
     method = "post"
     n = 0
 
@@ -138,7 +140,7 @@ class DiffMatrix(RoleMatrix, WorldTestCase):
 
 
 class SyncMatrix(RoleMatrix, WorldTestCase):
-    expect = EXPECT
+    expect = WRITERS
     method = "post"
 
     def url(self) -> str:

@@ -98,6 +98,15 @@ def _remove(names: list[str]) -> None:
         default_storage.delete(name)
 
 
+def _peers_outside_scope(user: Any, result: Result) -> bool:
+    """Would re-ranking ``result``'s peer group move a result outside ``user``'s scope? An
+    accepted adjustment re-ranks the whole group (``apply_adjustments``); a group that reaches
+    into another branch is then an admin's to decide."""
+    mine = Result.objects.restrict(user, Action.DECIDE).filter(run_id=result.run_id)
+    return (Result.objects.filter(run_id=result.run_id, group_key=result.group_key)
+            .exclude(pk__in=mine.values("pk")).exists())
+
+
 def decide_appeal(user: Any, appeal_pk: int, *, accept: bool, points: Decimal | None,
                   reason: str) -> Appeal:
     """Accept (with ``points``, non-zero) or reject the appeal, once.
@@ -121,6 +130,9 @@ def decide_appeal(user: Any, appeal_pk: int, *, accept: bool, points: Decimal | 
             raise AppealRefused(_("不能处理自己提交的申诉。"))
         result = Result.objects.select_for_update().select_related("run").get(
             pk=appeal.result_id)
+        if accept and _peers_outside_scope(user, result):
+            raise AppealRefused(_("采纳该申诉会改变您管辖范围以外的排名（同一分组中有其他单位的"
+                                  "考核对象），请驳回或交考核管理员处理。"))
         appeal.status = Appeal.Status.ACCEPTED if accept else Appeal.Status.REJECTED
         appeal.adjustment = points.quantize(CENT) if accept and points else None
         appeal.decision = reason

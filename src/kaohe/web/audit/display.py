@@ -13,8 +13,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from kaohe.web.audit.models import ChangeLog, ChangeLogged
+from kaohe.web.core.roles import reads_errors
 
 # Object types whose entries link to a page of their own (url name, argument = object id).
 OBJECT_URLS = {"appeals.appeal": "appeals:detail"}
@@ -70,11 +72,27 @@ def _readable(field: Any, value: object) -> object:
     return value
 
 
-def changes(entry: ChangeLog) -> list[FieldChange]:
-    """The fields that differ between before and after, labelled for the page."""
+# Fields only admins read in the log (roles.READS_ERRORS): a failed run's error can quote data
+# values from anywhere in the org.
+WITHHELD_FIELDS: dict[str, frozenset[str]] = {"runs.run": frozenset({"error"})}
+
+
+def withheld(user: Any, object_type: str) -> frozenset[str]:
+    """The fields of ``object_type`` whose values ``user`` does not read in the log."""
+    return frozenset() if reads_errors(user) else WITHHELD_FIELDS.get(object_type, frozenset())
+
+
+def changes(entry: ChangeLog, hide: frozenset[str] = frozenset()) -> list[FieldChange]:
+    """The fields that differ between before and after, labelled for the page; the values of
+    the fields in ``hide`` are replaced by a note (see ``withheld``)."""
     out = []
     for name, before, after in entry.changed_fields():
         field = _field(entry.object_type, name)
+        if name in hide:
+            note = _("（仅考核管理员可见）")
+            out.append(FieldChange(name, field_label(entry.object_type, name),
+                                   note if before else before, note if after else after))
+            continue
         out.append(FieldChange(name, field_label(entry.object_type, name),
                                _readable(field, before), _readable(field, after)))
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.web.core.querysets import RestrictedQuerySet, Scope
@@ -51,9 +52,24 @@ class ChangeLog(models.Model):
 
     @staticmethod
     def scope_q(scope: Scope) -> Q:
-        # Only admins and assessors may audit (roles.ALLOWED); assessors see all entries, which
-        # name objects but hold no results outside their subtree beyond what they changed.
-        return Q()
+        """Entries about objects the scope may see (only admins and assessors audit at all:
+        roles.ALLOWED). An entry names its object by type and id, so for each logged model the
+        entries are those whose id is among that model's rows ``within`` the scope: an assessor
+        reads the history of their subtree's results, appeals, attachments, loads, inspections
+        and accounts, and of the schemes and runs they see. Entries of deleted objects, and of
+        models that are not scoped, are for admins."""
+        from kaohe.web.audit.display import logged_models
+
+        q = Q(pk__in=[])
+        for model in logged_models():
+            rows = model._default_manager.all()
+            if not isinstance(rows, RestrictedQuerySet):
+                continue
+            ids = rows.within(scope).annotate(
+                audit_object_id=Cast("pk", output_field=models.CharField())).values(
+                "audit_object_id")
+            q |= Q(object_type=model._meta.label_lower, object_id__in=ids)
+        return q
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
         before, after = self.before or {}, self.after or {}

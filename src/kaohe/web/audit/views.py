@@ -1,7 +1,8 @@
 """Views of the audit app (审计日志): the change log, filtered, and one entry field by field.
 
-Action "audit": admins and assessors (``ChangeLog.scope_q`` lets assessors read every entry);
-other roles get 403, anonymous users the login page.
+Action "audit": admins read every entry; assessors the entries about objects they may see
+(``ChangeLog.scope_q``), with a failed run's error withheld (``display.withheld``); other roles
+get 403, anonymous users the login page.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from kaohe.web.audit.display import changes, object_type_label, object_url
+from kaohe.web.audit.display import changes, object_type_label, object_url, withheld
 from kaohe.web.audit.forms import ChangeLogFilterForm
 from kaohe.web.audit.models import ChangeLog
 from kaohe.web.core.roles import Action, can
@@ -50,4 +51,4 @@ def changelog_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     return render(request, "audit/changelog_detail.html", {
         "entry": entry, "type": object_type_label(entry.object_type), "url": object_url(entry),
-        "changes": changes(entry)})
+        "changes": changes(entry, withheld(request.user, entry.object_type))})

@@ -3,6 +3,10 @@
 Every list and object view starts from ``Model.objects.restrict(user, action)``. A model says
 how scope applies to it by defining ``scope_q(profile_scope) -> Q``; the scope is computed once
 per user from the org tree (``Scope``). Writes call ``restrict`` again inside their transaction.
+
+Actions on a whole scheme (``roles.WHOLE_SCHEME``: configure, run, publish) also need the
+scheme's own scope inside the user's: such models define ``owner_q(scope) -> Q`` as well, and a
+model without one yields nothing for those actions (closed by default).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from kaohe.web.core.roles import Role, can, role_of
+from kaohe.web.core.roles import WHOLE_SCHEME, Role, can, role_of
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,16 @@ class Scope:
             q |= Q(**{f"{field}{'id' if field else 'pk'}__in": sorted(self.unit_ids)})
         return q
 
+    def covers_q(self, field: str) -> Q:
+        """Q over an owner's scope: ``field`` is the lookup path to a nullable Unit (e.g.
+        ``"unit__"``) where an empty unit means the whole company. True where that scope lies
+        inside this one: admins cover everything, an assessor their subtree, nobody else any."""
+        if self.everything:
+            return Q()
+        if self.unit_path:
+            return Q(**{f"{field}path__startswith": self.unit_path})
+        return Q(pk__in=[])
+
 
 NOTHING = Scope(role="")
 
@@ -67,7 +81,15 @@ class RestrictedQuerySet(models.QuerySet):  # type: ignore[type-arg]
         """Only the rows ``user`` may take ``action`` on; none for anonymous users."""
         if not can(user, action):
             return self.none()
-        scope = scope_of(user)
+        return self.within(scope_of(user), action)
+
+    def within(self, scope: Scope, action: str = "view") -> RestrictedQuerySet:
+        """The rows ``scope`` reaches for ``action`` (the role's permission is the caller's:
+        ``restrict`` checks it). For querysets built from a scope, e.g. the audit log's."""
         if scope.everything:
             return self
-        return self.filter(self.model.scope_q(scope))  # type: ignore[attr-defined]
+        q = self.model.scope_q(scope)  # type: ignore[attr-defined]
+        if action in WHOLE_SCHEME:
+            owner_q = getattr(self.model, "owner_q", None)
+            q &= owner_q(scope) if owner_q is not None else Q(pk__in=[])
+        return self.filter(q)

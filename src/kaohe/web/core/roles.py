@@ -3,7 +3,8 @@
 A user's role and scope live on ``accounts.Profile``. Scope is a piece of the org tree:
 
 - admin 考核管理员: everything;
-- assessor 考核专员: a unit subtree (a branch): configure, import, run, publish, decide appeals;
+- assessor 考核专员: a unit subtree (a branch): configure, import, run, publish, decide appeals
+  (configure, run and publish only for schemes whose scope lies in the branch: ``WHOLE_SCHEME``);
 - head 厅经理: one outlet and its staff; enters spot checks and quiz scores;
 - staff 营业员: their own results only; files appeals;
 - inspector 暗访员: the outlets assigned to them; enters inspections;
@@ -55,6 +56,23 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
+# Actions on a whole scheme: editing it, running it, publishing its runs. Each changes what
+# every unit under the scheme receives, so beyond the role's permission the *scheme's* scope
+# (``Scheme.unit``, empty = company-wide) must lie inside the user's: a branch's assessor
+# configures, runs and publishes the schemes of their branch; a company-wide scheme needs an
+# admin. The querysets apply it through each model's ``owner_q`` (core/querysets.py).
+WHOLE_SCHEME: frozenset[str] = frozenset({Action.CONFIGURE, Action.RUN, Action.PUBLISH})
+
+
+# Who sees a run before its notice is out (drafts, running and failed runs): those who check
+# and publish it. Everyone else sees published runs only (runs.models).
+SEES_DRAFTS: frozenset[str] = frozenset({Role.ADMIN, Role.ASSESSOR})
+
+# Who reads a failed run's error as the engine wrote it. It can quote data values (an id, a
+# cell that would not convert) from anywhere in the org; everyone else reads that it failed.
+READS_ERRORS: frozenset[str] = frozenset({Role.ADMIN})
+
+
 def role_of(user: object) -> str | None:
     """The user's role, or None for anonymous users and users without a profile."""
     if not getattr(user, "is_authenticated", False):
@@ -68,3 +86,7 @@ def role_of(user: object) -> str | None:
 def can(user: object, action: str) -> bool:
     role = role_of(user)
     return role is not None and action in ALLOWED[role]
+
+
+def reads_errors(user: object) -> bool:
+    return role_of(user) in READS_ERRORS

@@ -1,14 +1,15 @@
 """Form entries: inspection checklists (inspectors) and spot checks / quiz scores (hall heads).
 
 - ``data:inspection_new`` (action "inspect"): inspectors for their assigned outlets, admins for
-  any outlet. One submit stores one ``Inspection``, its facts in source ``inspections`` (one row
-  per problem ticked, or one row 无问题 with deduction 0) and one ``DataLoad``, in one
-  transaction; the outlet is re-checked with ``restrict`` inside it.
+  any outlet (another outlet is a 404). One submit stores one ``Inspection``, its facts in
+  source ``inspections`` (one row per problem ticked, or one row 无问题 with deduction 0) and one
+  ``DataLoad``, in one transaction; the outlet is re-checked with ``restrict`` inside it.
 - ``data:inspections`` / ``data:inspection`` / ``data:inspection_photo`` (action "view"):
   inspections of the user's scope (admins, assessors, heads, inspectors, partners); staff: 403.
   The photo is streamed by the view, never from a public media URL.
 - ``data:entry`` (action "enter"): a hall head for the people of their own hall, admins for the
-  hall they pick. 多说一句话 spot checks (source ``upsell``) and 每日一题 scores (``quiz``).
+  hall they pick (another hall or person is a 404). 多说一句话 spot checks (source ``upsell``)
+  and 每日一题 scores (``quiz``).
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
             "at": timezone.localtime().replace(second=0, microsecond=0),
             "method": Inspection.Method.SECRET})
         return _inspection_form(request, form)
+    posted = request.POST.get("unit", "")
+    if posted and not outlets.filter(pk=posted).exists():
+        raise Http404  # an outlet outside the user's scope (or none): never a form to retry
     form = InspectionForm(request.POST, request.FILES, outlets=outlets)
     if not form.is_valid():
         return _inspection_form(request, form, status=400)
@@ -220,6 +224,7 @@ def entry(request: HttpRequest) -> HttpResponse:
     quiz = QuizForm(people=people, initial={"day": timezone.localdate()})
     status = 200
     if request.method == "POST":
+        _refuse_foreign_people(request, people)
         which = request.POST.get("form")
         if which == "upsell":
             upsell = UpsellForm(request.POST, people=people)
@@ -232,6 +237,16 @@ def entry(request: HttpRequest) -> HttpResponse:
         status = 400
     return render(request, "data/entry.html", {"hall": hall, "upsell": upsell, "quiz": quiz},
                   status=status)
+
+
+def _refuse_foreign_people(request: HttpRequest, people: Any) -> None:
+    """404 when the form names anyone who is not one of ``people`` (the hall's staff in the
+    user's scope): a spot check's person, or a quiz score field. Otherwise the spot check would
+    be a form error and a stray score silently dropped."""
+    named = {request.POST.get("upsell-person", "")} - {""}
+    named |= {key[len("quiz-score_"):] for key in request.POST if key.startswith("quiz-score_")}
+    if named and people.filter(pk__in=named).count() != len(named):
+        raise Http404
 
 
 def _save_entry(request: HttpRequest, hall: Unit, source: str, columns: tuple[str, ...],

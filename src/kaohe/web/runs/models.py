@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaohe.web.audit.models import ChangeLogged
 from kaohe.web.core.querysets import RestrictedQuerySet, Scope
-from kaohe.web.core.roles import Role
+from kaohe.web.core.roles import SEES_DRAFTS, Role, reads_errors
 
 
 def results_q(scope: Scope, prefix: str = "") -> Q:
@@ -28,9 +28,12 @@ def results_q(scope: Scope, prefix: str = "") -> Q:
         q = scope.units_q(f"{prefix}unit__")
     if scope.role in (Role.INSPECTOR, Role.PARTNER):
         q &= Q(**{f"{prefix}run__entity": "unit"})
-    if scope.role not in (Role.ADMIN, Role.ASSESSOR):
+    if scope.role not in SEES_DRAFTS:
         q &= Q(**{f"{prefix}run__published_at__isnull": False})
     return q
+
+
+ERROR_WITHHELD = _("失败原因可能含有数据内容，仅考核管理员可见；请联系考核管理员。")
 
 
 class Run(ChangeLogged):
@@ -82,10 +85,26 @@ class Run(ChangeLogged):
     def published(self) -> bool:
         return self.published_at is not None
 
+    def error_for(self, user: object) -> str:
+        """The failure as ``user`` may read it: the engine's words for admins (they can quote
+        data values from anywhere in the org), a pointer to them for everyone else."""
+        if not self.error or reads_errors(user):
+            return self.error
+        return str(ERROR_WITHHELD)
+
     @staticmethod
     def scope_q(scope: Scope) -> Q:
-        # A run is visible to whoever may see one of its results; the results are restricted.
-        return Q()
+        """Admins and assessors see every run, drafts and failures included (to check them);
+        everyone else only published runs (roles.SEES_DRAFTS). What a run's pages show comes
+        from its restricted results."""
+        if scope.role in SEES_DRAFTS:
+            return Q()
+        return Q(published_at__isnull=False)
+
+    @staticmethod
+    def owner_q(scope: Scope) -> Q:
+        """Runs ``scope`` may start and publish: those of schemes it owns (roles.WHOLE_SCHEME)."""
+        return scope.covers_q("scheme__unit__")
 
 
 class Result(ChangeLogged):

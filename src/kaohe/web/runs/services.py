@@ -23,6 +23,7 @@ from kaohe.scheme.loader import parse_scheme
 from kaohe.web.audit.middleware import acting_as
 from kaohe.web.core.workspace import store_lock, workspace
 from kaohe.web.org.models import Unit
+from kaohe.web.runs.coverage import check_coverage
 from kaohe.web.runs.models import Result, Run, Score
 from kaohe.web.runs.ranking import Ranked, adjusted_total, rerank
 from kaohe.web.schemes.models import Scheme, SchemeVersion
@@ -145,6 +146,7 @@ def _store_results(run: Run, result: Any, org: Any) -> None:
                              points=_dec(row.get(f"p_{i.code}")),
                              missing=bool(row.get(f"m_{i.code}")))
                        for i in result.indicators])
+    check_coverage(run.scheme, (r.unit_id for r in results))  # runs/coverage.py
     Result.objects.bulk_create(results, batch_size=500)
     saved = {r.entity_id: r for r in Result.objects.filter(run=run)}
     flat = []

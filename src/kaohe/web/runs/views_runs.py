@@ -1,9 +1,12 @@
 """The run life cycle: the run history, starting a run, following it, publishing it and the
 notice (通报) downloads.
 
-Runs are scheme-wide (``Run.objects.restrict`` has no org filter), but every figure a page
-shows comes from ``Result.objects.restrict(user)``. Starting and publishing need the actions
-"run" and "publish" (403 otherwise). Which run stands for a period, and why a published run is
+Runs are scheme-wide: admins and assessors see every run (drafts and failures too), everyone
+else published runs only (``Run.scope_q``); every figure a page shows comes from
+``Result.objects.restrict(user)``. Starting and publishing need the actions "run" and "publish"
+*on the scheme* (``roles.WHOLE_SCHEME``): a run the user sees but whose scheme's scope is not
+inside theirs is a 403, an id they do not see a 404. Publishing also needs every result of the
+run inside the publisher's scope. Which run stands for a period, and why a published run is
 never replaced, is ``notice.effective_run``.
 """
 
@@ -39,6 +42,7 @@ from kaohe.web.runs.notice import (
     effective_run,
     previous_run,
 )
+from kaohe.web.runs.views_results import _check_entity_kind as check_entity_kind
 from kaohe.web.schemes.models import Scheme, SchemeVersion
 
 PAGE_SIZE = 50
@@ -138,8 +142,11 @@ def run_new(request: HttpRequest) -> HttpResponse:
     run's page, which follows its progress."""
     if not can(request.user, Action.RUN):
         raise PermissionDenied
-    form = RunForm(request.user, request.POST or None, initial={"scheme": request.GET.get(
-        "scheme"), "period": request.GET.get("period")})
+    if request.method == "POST":
+        _check_runnable(request, request.POST.get("scheme", ""))
+    form = RunForm(request.user, request.POST if request.method == "POST" else None,
+                   initial={"scheme": request.GET.get("scheme"),
+                            "period": request.GET.get("period")})
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             # re-checked inside the transaction (the form's querysets ran before it)
@@ -158,7 +165,20 @@ def run_new(request: HttpRequest) -> HttpResponse:
     past = [{"scheme": name, "period": period, "run": e}
             for scheme_id, name, period in pairs
             if (e := effective_run(scheme_id, period)) is not None]
-    return render(request, "runs/run_new.html", {"form": form, "past": past})
+    return render(request, "runs/run_new.html", {"form": form, "past": past},
+                  status=400 if form.is_bound else 200)
+
+
+def _check_runnable(request: HttpRequest, scheme_id: str) -> None:
+    """A posted scheme the user may not run: 404 when they cannot see it, 403 when its scope is
+    not inside theirs (a company-wide scheme needs an admin). A malformed or empty value is
+    left to the form."""
+    if not scheme_id.isdigit():
+        return
+    if not Scheme.objects.restrict(request.user).filter(pk=int(scheme_id)).exists():
+        raise Http404
+    if not Scheme.objects.restrict(request.user, Action.RUN).filter(pk=int(scheme_id)).exists():
+        raise PermissionDenied(_("该方案的适用范围不在您的管辖范围内，须由考核管理员运行。"))
 
 
 def _run_or_404(request: HttpRequest, pk: int, action: str = Action.VIEW) -> Run:
@@ -171,7 +191,13 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Status and progress of a run; for a done run, a summary of the results in scope."""
     run = _run_or_404(request, pk)
     results = Result.objects.restrict(request.user).filter(run=run)
-    ctx: dict[str, Any] = {"run": run, "can_publish": can(request.user, Action.PUBLISH)}
+    ctx: dict[str, Any] = {
+        "run": run, "error": run.error_for(request.user),
+        "can_preview": can(request.user, Action.PUBLISH),  # draft notices: those who check them
+        "can_publish": Run.objects.restrict(request.user, Action.PUBLISH).filter(
+            pk=run.pk).exists(),
+        "can_run": Scheme.objects.restrict(request.user, Action.RUN).filter(
+            pk=run.scheme_id).exists()}
     if run.status == Run.Status.DONE:
         summary = results.aggregate(n=Count("pk"), vetoed=Count("pk", filter=Q(vetoed=True)),
                                     eliminate=Count("pk", filter=Q(eliminate=True)),
@@ -202,7 +228,7 @@ def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
     run = _run_or_404(request, pk)
     return JsonResponse({
         "status": run.status, "status_label": run.get_status_display(),
-        "progress": run.progress, "message": run.message, "error": run.error,
+        "progress": run.progress, "message": run.message, "error": run.error_for(request.user),
         "done": run.status in (Run.Status.DONE, Run.Status.FAILED),
         "url": reverse("runs:detail", args=[run.pk])})
 
@@ -215,8 +241,8 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     if not can(request.user, Action.PUBLISH):
         raise PermissionDenied
     with transaction.atomic():
-        run = get_object_or_404(
-            Run.objects.restrict(request.user, Action.PUBLISH).select_for_update(), pk=pk)
+        run = get_object_or_404(Run.objects.restrict(request.user).select_for_update(), pk=pk)
+        _check_publishable(request, run)
         other = (Run.objects.filter(scheme_id=run.scheme_id, period=run.period,
                                     published_at__isnull=False).exclude(pk=run.pk).first())
         problem = (
@@ -238,6 +264,18 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("runs:detail", pk=pk)
 
 
+def _check_publishable(request: HttpRequest, run: Run) -> None:
+    """403 unless the user may publish ``run``: its scheme's scope inside theirs
+    (roles.WHOLE_SCHEME) and every one of its results inside their scope, so that nobody freezes
+    results they could not see (also after a scheme's scope was changed)."""
+    user = request.user
+    if not Run.objects.restrict(user, Action.PUBLISH).filter(pk=run.pk).exists():
+        raise PermissionDenied(_("该方案的适用范围不在您的管辖范围内，须由考核管理员发布。"))
+    visible = Result.objects.restrict(user).filter(run=run)
+    if Result.objects.filter(run=run).exclude(pk__in=visible.values("pk")).exists():
+        raise PermissionDenied(_("该运行含有您管辖范围以外的结果，须由考核管理员发布。"))
+
+
 def _notice_run(request: HttpRequest, pk: int) -> Run:
     """A run whose notice ``request.user`` may download: a published run for every role; a done
     unpublished run as a draft for those who may publish it."""
@@ -246,6 +284,11 @@ def _notice_run(request: HttpRequest, pk: int) -> Run:
         raise Http404
     if not run.published and not can(request.user, Action.PUBLISH):
         raise Http404
+    # A notice the reader could not open as a page is refused, never an empty file: clerks'
+    # results for inspectors and partners, or a run with none of the reader's results.
+    check_entity_kind(request.user, run.entity)
+    if not Result.objects.restrict(request.user).filter(run=run).exists():
+        raise PermissionDenied(_("该通报中没有您可以查看的考核结果。"))
     return run
 
 

@@ -3,6 +3,8 @@ these forms only keep the text as typed (no stripping) and check the code's shap
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,24 @@ class SchemeEditForm(forms.Form):
 RESERVED_CODES = frozenset({"new", "validate", "sync"})
 
 
+def scope_field(units: Any, company_wide: bool) -> forms.ModelChoiceField:
+    """The scheme's scope 适用范围: a unit of ``units`` (those the user covers); empty means
+    company-wide, offered only to those who may own company-wide schemes (admins)."""
+    return forms.ModelChoiceField(
+        units, label=_("适用范围"), required=not company_wide,
+        empty_label=_("全公司") if company_wide else None,
+        help_text=_("方案考核该单位及其下属单位；由该范围的考核专员配置、运行和发布。"
+                    "全公司方案仅考核管理员可以配置、运行和发布。"))
+
+
+class ScopeForm(forms.Form):
+    """Change a scheme's scope (``schemes:scope``)."""
+
+    def __init__(self, *args: Any, units: Any, company_wide: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = scope_field(units, company_wide)
+
+
 class SchemeNewForm(forms.Form):
     code = forms.CharField(
         label=_("方案代码"), max_length=63,
@@ -41,6 +61,10 @@ class SchemeNewForm(forms.Form):
         validators=[RegexValidator(CODE, _("代码须为标识符：字母、数字与下划线"))])
     text = _text_field()
     note = _note_field()
+
+    def __init__(self, *args: Any, units: Any, company_wide: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = scope_field(units, company_wide)
 
     def clean_code(self) -> str:
         code: str = self.cleaned_data["code"]

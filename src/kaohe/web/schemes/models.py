@@ -23,6 +23,12 @@ class Scheme(ChangeLogged):
     period = models.CharField(_("周期"), max_length=10)  # month | quarter | year
     current = models.ForeignKey("SchemeVersion", null=True, blank=True, related_name="+",
                                 on_delete=models.SET_NULL, verbose_name=_("当前版本"))
+    # The scheme's scope 适用范围: the unit subtree it assesses and whose assessor owns it.
+    # Empty: company-wide (the whole org), which only an admin configures, runs and publishes.
+    # A unit that disappears from the org leaves the scheme company-wide: closed, not open.
+    unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("适用范围"),
+                             help_text=_("空：全公司（仅考核管理员可配置、运行和发布）"))
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -42,10 +48,19 @@ class Scheme(ChangeLogged):
     def period_label(self) -> str:
         return str(PERIOD_LABELS.get(self.period, self.period))
 
+    @property
+    def scope_label(self) -> str:
+        return self.unit.name if self.unit_id else str(_("全公司"))
+
     @staticmethod
     def scope_q(scope: Scope) -> Q:
         # Every role that may see results sees the schemes' names and rules.
         return Q()
+
+    @staticmethod
+    def owner_q(scope: Scope) -> Q:
+        """Schemes ``scope`` may configure, run and publish (roles.WHOLE_SCHEME)."""
+        return scope.covers_q("unit__")
 
 
 class SchemeVersion(ChangeLogged):
@@ -72,3 +87,7 @@ class SchemeVersion(ChangeLogged):
     @staticmethod
     def scope_q(scope: Scope) -> Q:
         return Q()
+
+    @staticmethod
+    def owner_q(scope: Scope) -> Q:
+        return scope.covers_q("scheme__unit__")

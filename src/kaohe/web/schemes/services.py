@@ -17,8 +17,10 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from kaohe.scheme.model import Scheme as ParsedScheme
+from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.roles import Action, can
 from kaohe.web.core.workspace import store_lock, workspace
+from kaohe.web.org.models import Unit
 from kaohe.web.schemes.models import Scheme, SchemeVersion
 from kaohe.web.schemes.validation import Problem, normalize, validate
 from kaohe.workspace import Workspace
@@ -27,7 +29,10 @@ from kaohe.workspace import Workspace
 @transaction.atomic
 def sync_schemes(ws: Workspace, user: Any = None) -> list[Scheme]:
     """Every scheme file of the workspace becomes a Scheme; a file whose text differs from the
-    current version becomes a new version (edited outside the web, e.g. with the CLI)."""
+    current version becomes a new version (edited outside the web, e.g. with the CLI).
+
+    It touches every scheme, so from the web only an admin may call it (schemes.views). A
+    scheme first seen here is company-wide (no unit): an admin gives it a narrower scope."""
     out: list[Scheme] = []
     for code in ws.scheme_codes():
         parsed = ws.scheme(code)
@@ -154,13 +159,39 @@ def save_version(user: Any, code: str, text: str, note: str = "",
     return version
 
 
-def create_scheme(user: Any, code: str, text: str, note: str = "") -> SchemeVersion:
-    """A new scheme from the web: version 1 and the file ``schemes/<code>.yaml``.
-
-    Raises ``PermissionError`` when ``user`` may not configure schemes and ``SaveRefused`` when
-    the code is taken (in the database or as a file) or the text does not pass ``kaohe check``.
-    """
+def may_own(user: Any, unit: Unit | None) -> bool:
+    """May ``user`` give a scheme the scope ``unit`` (None: company-wide)? Only a scope inside
+    their own (roles.WHOLE_SCHEME): an assessor a unit of their subtree, an admin anything."""
     if not can(user, Action.CONFIGURE):
+        return False
+    scope = scope_of(user)
+    if unit is None:
+        return scope.everything
+    return Unit.objects.filter(scope.covers_q(""), pk=unit.pk).exists()
+
+
+def set_scope(user: Any, code: str, unit: Unit | None) -> Scheme:
+    """Give scheme ``code`` the scope ``unit``. Raises ``Scheme.DoesNotExist`` when ``user`` may
+    not configure the scheme as it is, ``PermissionError`` when not with the new scope."""
+    with transaction.atomic():
+        scheme = Scheme.objects.restrict(user, Action.CONFIGURE).select_for_update().get(code=code)
+        if not may_own(user, unit):
+            raise PermissionError(code)
+        scheme.unit = unit
+        scheme.save(update_fields=["unit"])
+    return scheme
+
+
+def create_scheme(user: Any, code: str, text: str, note: str = "",
+                  unit: Unit | None = None) -> SchemeVersion:
+    """A new scheme from the web, with the scope ``unit`` (None: company-wide): version 1 and
+    the file ``schemes/<code>.yaml``.
+
+    Raises ``PermissionError`` when ``user`` may not configure schemes of that scope and
+    ``SaveRefused`` when the code is taken (in the database or as a file) or the text does not
+    pass ``kaohe check``.
+    """
+    if not may_own(user, unit):
         raise PermissionError(code)
     text = normalize(text)
     ws = workspace()
@@ -173,7 +204,7 @@ def create_scheme(user: Any, code: str, text: str, note: str = "") -> SchemeVers
                                            % {"code": code})])
             parsed = _checked(ws, code, text)
             scheme = Scheme.objects.create(code=code, name=parsed.name, entity=parsed.entity,
-                                           period=parsed.period)
+                                           period=parsed.period, unit=unit)
             version = _store(ws, scheme, parsed, text, note, user)
             written = True
     except BaseException:

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("sync/", views.scheme_sync, name="sync"),
     path("<slug:code>/", views.scheme_detail, name="detail"),
     path("<slug:code>/edit/", views.scheme_edit, name="edit"),
+    path("<slug:code>/scope/", views.scheme_scope, name="scope"),
     path("<slug:code>/diff/", views.scheme_diff, name="diff"),
     path("<slug:code>/v<int:number>/", views.scheme_version, name="version"),
 ]

@@ -1,8 +1,10 @@
 """Views of the schemes app: list, detail, editor with live validation, versions and diffs.
 
 Only roles that may configure schemes (admin, assessor) see these pages: anyone else gets 403.
-Schemes are not scoped by the org tree, but every view still starts from ``restrict`` so that a
-future scope applies here without touching the views.
+Both read every scheme (its rules explain the results they see). Writing one — editing, a new
+scheme, its scope — needs the scheme's scope 适用范围 inside the user's (``roles.WHOLE_SCHEME``,
+``Scheme.owner_q``): a scheme the user reads but may not write is a 403, an unknown code a 404.
+Importing the workspace's files touches every scheme, so it is for admins.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from django.views.decorators.http import require_POST
 
 from kaohe.errors import InputError
 from kaohe.scheme.loader import parse_scheme
+from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.roles import Action, can
 from kaohe.web.core.workspace import workspace
+from kaohe.web.org.models import Unit
 from kaohe.web.runs.models import Run
 from kaohe.web.schemes import services
 from kaohe.web.schemes.diffs import line_diff
-from kaohe.web.schemes.forms import DiffForm, SchemeEditForm, SchemeNewForm
+from kaohe.web.schemes.forms import DiffForm, SchemeEditForm, SchemeNewForm, ScopeForm
 from kaohe.web.schemes.models import Scheme, SchemeVersion
 from kaohe.web.schemes.validation import Problem, normalize, validate
 
@@ -41,11 +45,40 @@ def _require_configure(request: HttpRequest) -> None:
 
 
 def _schemes(request: HttpRequest) -> Any:
-    return Scheme.objects.restrict(request.user, Action.CONFIGURE)
+    """The schemes the user reads (every scheme, for those who configure)."""
+    return Scheme.objects.restrict(request.user)
 
 
 def _versions(request: HttpRequest) -> Any:
-    return SchemeVersion.objects.restrict(request.user, Action.CONFIGURE)
+    return SchemeVersion.objects.restrict(request.user)
+
+
+def _writable(request: HttpRequest, scheme: Scheme) -> bool:
+    return Scheme.objects.restrict(request.user, Action.CONFIGURE).filter(pk=scheme.pk).exists()
+
+
+def _require_writable(request: HttpRequest, scheme: Scheme) -> None:
+    if not _writable(request, scheme):
+        raise PermissionDenied(_("该方案的适用范围（%(scope)s）不在您的管辖范围内，不能修改。")
+                               % {"scope": scheme.scope_label})
+
+
+def _scope_units(request: HttpRequest) -> Any:
+    """The units the user may give a scheme as its scope."""
+    return Unit.objects.filter(scope_of(request.user).covers_q("")).order_by("path")
+
+
+def _check_scope_choice(request: HttpRequest) -> None:
+    """403 when the posted scope is not the user's to give: company-wide (empty) for anyone but
+    an admin, a unit outside their subtree. An unknown unit is left to the form."""
+    unit_id = request.POST.get("unit", "")
+    if not unit_id:
+        if not scope_of(request.user).everything:
+            raise PermissionDenied(_("全公司方案须由考核管理员设置。"))
+        return
+    if (Unit.objects.filter(pk=unit_id).exists()
+            and not _scope_units(request).filter(pk=unit_id).exists()):
+        raise PermissionDenied(_("不能把方案的适用范围设为您管辖范围以外的单位。"))
 
 
 def _numbered(text: str) -> list[tuple[int, str]]:
@@ -56,9 +89,13 @@ def _numbered(text: str) -> list[tuple[int, str]]:
 def scheme_list(request: HttpRequest) -> HttpResponse:
     """Every scheme with its current version, last change and number of runs."""
     _require_configure(request)
-    schemes = (_schemes(request).select_related("current", "current__author")
+    schemes = (_schemes(request).select_related("current", "current__author", "unit")
                .annotate(run_count=Count("runs")).order_by("code"))
-    return render(request, "schemes/scheme_list.html", {"schemes": schemes})
+    writable = set(Scheme.objects.restrict(request.user, Action.CONFIGURE)
+                   .values_list("pk", flat=True))
+    return render(request, "schemes/scheme_list.html", {
+        "schemes": schemes, "writable": writable,
+        "can_sync": scope_of(request.user).everything})
 
 
 def _indicators(scheme: Scheme) -> tuple[list[dict[str, Any]], str]:
@@ -80,8 +117,8 @@ def _indicators(scheme: Scheme) -> tuple[list[dict[str, Any]], str]:
 def scheme_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The current text (read-only, numbered), its indicators and the version history."""
     _require_configure(request)
-    scheme = get_object_or_404(_schemes(request).select_related("current", "current__author"),
-                               code=code)
+    scheme = get_object_or_404(_schemes(request).select_related("current", "current__author",
+                                                                "unit"), code=code)
     versions = list(_versions(request).filter(scheme=scheme).select_related("author")
                     .annotate(run_count=Count("runs")).order_by("-number"))
     indicators, parse_error = _indicators(scheme)
@@ -93,6 +130,10 @@ def scheme_detail(request: HttpRequest, code: str) -> HttpResponse:
         "lines": _numbered(current.text) if current else [],
         "indicators": indicators, "parse_error": parse_error, "diff_form": diff_form,
         "run_count": Run.objects.restrict(request.user).filter(scheme=scheme).count(),
+        "writable": (writable := _writable(request, scheme)),
+        "scope_form": ScopeForm(units=_scope_units(request),
+                                company_wide=scope_of(request.user).everything,
+                                initial={"unit": scheme.unit_id}) if writable else None,
     })
 
 
@@ -102,6 +143,7 @@ def scheme_edit(request: HttpRequest, code: str) -> HttpResponse:
     problem listed when ``services.save_version`` refuses it."""
     _require_configure(request)
     scheme = get_object_or_404(_schemes(request).select_related("current"), code=code)
+    _require_writable(request, scheme)
     problems: list[Problem] = []
     if request.method == "POST":
         form = SchemeEditForm(request.POST)
@@ -131,22 +173,28 @@ def scheme_new(request: HttpRequest) -> HttpResponse:
     """A new scheme: its code (the file name) and YAML, checked like an edit."""
     _require_configure(request)
     problems: list[Problem] = []
+    units = {"units": _scope_units(request), "company_wide": scope_of(request.user).everything}
     if request.method == "POST":
-        form = SchemeNewForm(request.POST)
+        _check_scope_choice(request)
+        form = SchemeNewForm(request.POST, **units)
         if form.is_valid():
             code = form.cleaned_data["code"]
             try:
                 version = services.create_scheme(request.user, code, form.cleaned_data["text"],
-                                                 form.cleaned_data["note"])
+                                                 form.cleaned_data["note"],
+                                                 unit=form.cleaned_data["unit"])
+            except PermissionError as exc:  # the scope is no longer the user's to give
+                raise PermissionDenied from exc
             except services.SaveRefused as exc:
                 problems = exc.problems
             else:
                 messages.success(request, _("已新建方案 %(code)s") % {"code": code})
                 return redirect("schemes:detail", code=version.scheme.code)
     else:
-        form = SchemeNewForm()
+        form = SchemeNewForm(**units, initial={"unit": getattr(
+            getattr(request.user, "profile", None), "unit_id", None)})
     return render(request, "schemes/scheme_new.html", {"form": form, "problems": problems},
-                   status=400 if problems else 200)
+                   status=400 if problems or form.is_bound else 200)
 
 
 @login_required
@@ -205,8 +253,11 @@ def scheme_diff(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def scheme_sync(request: HttpRequest) -> HttpResponse:
-    """Import the workspace's scheme files (edited with the CLI) as new versions."""
+    """Import the workspace's scheme files (edited with the CLI) as new versions. It writes
+    every scheme, company-wide ones included: admins only."""
     _require_configure(request)
+    if not scope_of(request.user).everything:
+        raise PermissionDenied(_("从工作区导入会修改所有方案，须由考核管理员操作。"))
     try:
         synced = services.sync_schemes(workspace(), request.user)
     except InputError as exc:  # a broken file: say which, import nothing
@@ -214,3 +265,25 @@ def scheme_sync(request: HttpRequest) -> HttpResponse:
         return redirect("schemes:list")
     messages.success(request, _("已从工作区导入 %(n)d 个方案") % {"n": len(synced)})
     return redirect("schemes:list")
+
+
+@login_required
+@require_POST
+def scheme_scope(request: HttpRequest, code: str) -> HttpResponse:
+    """Change the scheme's scope 适用范围: both the old and the new scope must lie inside the
+    user's (an assessor narrows within their subtree; company-wide is for admins)."""
+    _require_configure(request)
+    scheme = get_object_or_404(_schemes(request), code=code)
+    _require_writable(request, scheme)
+    _check_scope_choice(request)
+    form = ScopeForm(request.POST, units=_scope_units(request),
+                     company_wide=scope_of(request.user).everything)
+    if not form.is_valid():  # an unknown unit
+        messages.error(request, _("未知单位，适用范围未修改。"))
+        return redirect("schemes:detail", code=code)
+    try:
+        scheme = services.set_scope(request.user, code, form.cleaned_data["unit"])
+    except (Scheme.DoesNotExist, PermissionError) as exc:
+        raise PermissionDenied from exc
+    messages.success(request, _("适用范围已改为 %(scope)s") % {"scope": scheme.scope_label})
+    return redirect("schemes:detail", code=code)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from kaohe.periods import parse_period
 from kaohe.web.core.workspace import store_lock, workspace
@@ -46,6 +46,12 @@ class Command(BaseCommand):
         self.stdout.write(f"组织 org: {units} units, {people} people; 方案 schemes: "
                           f"{', '.join(s.code for s in schemes)}")
         if options["demo"]:
+            from kaohe.demo.runner import MARKER, is_demo_workspace
+
+            if not is_demo_workspace(ws.root):
+                raise CommandError(
+                    f"{ws.root}: 不是 kaohe demo 生成的演示工作区（缺少 {MARKER}），不创建密码公开的"
+                    f"演示账号 is not a workspace made by `kaohe demo`: no demo accounts")
             self._demo(schemes)
 
     def _demo(self, schemes: list[Any]) -> None:
