@@ -10,12 +10,13 @@ from datetime import datetime, time
 import pandas as pd
 import pyarrow as pa
 
-from kaohe.engine import history
+from kaohe.engine import history, items
 from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import CompiledScheme, compile_scheme
 from kaohe.engine.inputs import (
     history_table, person_unit_table, pop_table, population, tree_table,
 )
+from kaohe.engine.item_inputs import scheme_attributes, via_tables
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
 from kaohe.results import IndicatorInfo, RunResult
@@ -40,7 +41,7 @@ class RunOutput:
 
 
 def compile_for(ws: Workspace, scheme: Scheme) -> CompiledScheme:
-    return compile_scheme(scheme, ws.sources_for(scheme), sorted(ws.attributes()))
+    return compile_scheme(scheme, ws.sources_for(scheme), scheme_attributes(ws, scheme))
 
 
 def _facts(ws: Workspace, cs: CompiledScheme, period: Period, engine: str) -> dict[str, FactInput]:
@@ -82,6 +83,16 @@ def _period_rows(store: Store, src: Source, period: Period) -> pa.Table:
             [datetime.combine(period.start, time()), datetime.combine(period.end, time())])
 
 
+def _population_table(ws: Workspace, scheme: Scheme, cs: CompiledScheme, period: Period,
+                      engine: str) -> pa.Table:
+    """``k_pop``: people or units from the org, items from their source in the store."""
+    if scheme.item is None:
+        return pop_table(ws.org, scheme, population(ws.org, scheme, period), cs.attributes)
+    src = ws.source(scheme.item.source)
+    return items.pop_table(ws.store, ws.org, scheme, src, period, cs.attributes,
+                           spark_only=engine == "spark" and src.name in ws.settings.spark.sources)
+
+
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
                save: bool = True, progress: Progress | None = None,
                scheme: Scheme | None = None) -> RunOutput:
@@ -97,12 +108,12 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     say("编译方案 compiling scheme")
     cs = compile_for(ws, scheme)
     say("准备组织与人员 preparing the org")
-    entities = population(ws.org, scheme, period)
     small = {
-        "k_pop": pop_table(ws.org, scheme, entities, cs.attributes),
+        "k_pop": _population_table(ws, scheme, cs, period, engine),
         "k_tree": tree_table(ws.org),
         "k_pu": person_unit_table(ws.org, period),
         "k_hist": history_table(history.previous_bottoms(ws.store, scheme, period)),
+        **via_tables(ws.org, scheme),
     }
     facts = _facts(ws, cs, period, engine)
     inputs = RunInputs(small=small, facts=facts, store_path=ws.store.path)
