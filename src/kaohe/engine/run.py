@@ -9,6 +9,7 @@ from datetime import datetime, time
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kaohe.engine import history, items
 from kaohe.engine.backends.base import FactInput, RunInputs
@@ -95,9 +96,11 @@ def _population_table(ws: Workspace, scheme: Scheme, cs: CompiledScheme, period:
 
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
                save: bool = True, progress: Progress | None = None,
-               scheme: Scheme | None = None) -> RunOutput:
+               scheme: Scheme | None = None, only: str | None = None) -> RunOutput:
     """Compute scheme ``code`` for a period; ``scheme`` overrides the workspace's file (the web
-    recomputes a past period with the version it was first run with)."""
+    recomputes a past period with the version it was first run with). ``only``: keep one
+    entity's row (explain): ranks still see everyone, but of millions of items only that row
+    is converted; such a run is never stored."""
     say = progress or (lambda _m: None)
     engine = engine or ws.settings.engine
     if engine not in ("duckdb", "spark"):
@@ -124,6 +127,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     else:
         from kaohe.engine.backends import spark_backend
         table, sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)
+    if only is not None:
+        table, save = table.filter(pc.equal(table["id"], only)), False
     parts = table.select(["id", *cs.part_source])
     df = table.drop_columns(list(cs.part_source)).to_pandas()
     run_id = started.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:8]
