@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,9 +18,30 @@ from kaohe.report.common import (
 from kaohe.results import RunResult
 
 
+# From this many entities on (an item scheme's customers, cards, meters), the JSON is written
+# a slice at a time with one entity per line: the same document, without every entity as a
+# dict at once, and through json's C encoder (an indented dump runs in pure Python).
+JSON_STREAM_FROM = 10_000
+JSON_CHUNK = 50_000
+
+
 def write_json(result: RunResult, out: IO[str]) -> None:
-    json.dump(result.to_json_dict(), out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    n = len(result.table)
+    if n < JSON_STREAM_FROM:
+        json.dump(result.to_json_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    head = replace(result, table=result.table.head(0)).to_json_dict()
+    out.write("{\n")
+    for key, value in head.items():
+        if key != "entities":
+            out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
+    out.write('  "entities": [\n')
+    for at in range(0, n, JSON_CHUNK):
+        part = replace(result, table=result.table.iloc[at:at + JSON_CHUNK]).entities()
+        out.write(",\n".join("    " + json.dumps(e, ensure_ascii=False) for e in part))
+        out.write(",\n" if at + JSON_CHUNK < n else "\n")
+    out.write("  ]\n}\n")
 
 
 def _csv_text(v: Any) -> str:
