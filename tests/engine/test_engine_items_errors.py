@@ -53,6 +53,12 @@ def test_match_column_missing(tmp_path: Path) -> None:
     assert "'phone'" in msg and "calls" in msg and "msisdn" in msg  # the columns it has
 
 
+def test_results_as_the_item_source(tmp_path: Path) -> None:
+    msg = _refused(_ws(tmp_path, {"entity": {"source": "results:x", "key": "entity_id"},
+                                  "indicators": [{**CALLS_IND, "match": "msisdn"}]}))
+    assert "entity.source" in msg and "results:x" in msg
+
+
 def test_unknown_entity_source(tmp_path: Path) -> None:
     msg = _refused(_ws(tmp_path, {"entity": {"source": "cards", "key": "number"},
                                   "indicators": [{**CALLS_IND, "match": "msisdn"}]}))
@@ -90,6 +96,10 @@ def test_via_attribute_no_unit_has(tmp_path: Path) -> None:
     ({"key": "number"}, {}, "entity.source"),
     ({"source": "activations", "key": "number", "by": "x"}, {}, "entity.by"),
     ("item", {}, "entity"),
+    # names that would be SQL if pasted: refused as names, never quoted into a query
+    ({"source": "activations", "key": "number) OR (1=1"}, {}, "entity.key"),
+    ({"source": "activations", "key": "number"}, {"match": "msisdn\" --"}, "match"),
+    ("person", {"via": "cm'; DROP TABLE runs; --"}, "via"),
     ("person", {"match": "msisdn"}, "match"),
     ("unit", {"via": "channel_manager"}, "via"),
 ])
