@@ -58,6 +58,7 @@ def test_peers_by_person(yangka: WsBuilder) -> None:
     assert col(t, "rank") == {"N1": 1, "N2": 2, "N5": 1, "N6": 1}
     assert col(t, "group_size") == {"N1": 2, "N2": 2, "N5": 1, "N6": 1}
     assert col(t, "g_person") == {"N1": "P1", "N2": "P1", "N5": "P5", "N6": "P2"}
+    assert col(t, "group_name") == {"N1": "张三", "N2": "张三", "N5": "孙八", "N6": "李四"}
 
 
 def test_peers_by_ancestor_kind(yangka: WsBuilder) -> None:

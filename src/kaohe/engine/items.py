@@ -111,6 +111,10 @@ def _org_tables(org: Org, period: Period, kinds: Sequence[str]) -> dict[str, pa.
                                   "name": pa.array([org.units[u].get("name") for u in units],
                                                    pa.string())}),
     }
+    people = list(org.people)
+    tables["k_person_names"] = pa.table({
+        "person_id": pa.array(people, pa.string()),
+        "name": pa.array([org.people[p].get("name") for p in people], pa.string())})
     for i, kind in enumerate(kinds):
         tables[f"k_anc{i}"] = pa.table({
             "unit_id": pa.array(units, pa.string()),
@@ -139,6 +143,9 @@ class _Attrs:
         """As people read it: unit ids as unit names."""
         if attr == UNIT or attr.startswith("ancestor:"):
             return (f"COALESCE((SELECT n.name FROM k_unit_names n WHERE n.unit_id = "
+                    f"{self.text(attr)}), {self.text(attr)}, '')")
+        if attr == PERSON:
+            return (f"COALESCE((SELECT n.name FROM k_person_names n WHERE n.person_id = "
                     f"{self.text(attr)}), {self.text(attr)}, '')")
         return f"COALESCE({self.text(attr)}, '')"
 
