@@ -81,7 +81,8 @@ def yangka_workspace(root: Path) -> WsBuilder:
 
 CUST = {"time": "day", "person": "manager", "unit": "hall", "columns": {
     "customer": {"type": "string"}, "manager": {"type": "string"}, "hall": {"type": "string"},
-    "day": {"type": "datetime"}, "level": {"type": "string"}, "amount": {"type": "decimal"}}}
+    "day": {"type": "datetime"}, "level": {"type": "string"}, "amount": {"type": "decimal"},
+    "referrer": {"type": "string"}}}
 # P6 moves from H3 to H2 on 2026-10-16: as of the run's last day (10-31) P6 is in H2
 CUST_ASSIGNMENTS = [a for a in STANDARD_ASSIGNMENTS if a[0] != "P6"] + [
     ("P6", "H3", "营业员", "2026-01-01", "2026-10-15"),
@@ -98,6 +99,8 @@ def customers_workspace(root: Path) -> WsBuilder:
     K4 07-01 only (before the window) → not assessed
     K5 08-15 P5/H2 金卡 0
     K7 09-10 P4/H2 普通 → not in the population (level)
+    referrer (for via): K1 P4 on 08-10 but empty on its latest row; K3 P2 (latest); K5 P4;
+    K7 P4 (not assessed: no result row)
     """
     b = WsBuilder(root).standard_org().assignments(CUST_ASSIGNMENTS).standard_sources()
     b.source("cust", CUST)
@@ -118,21 +121,28 @@ def customers_workspace(root: Path) -> WsBuilder:
          "value": "count(*) filter (where grade = '红色')"},
         {"code": "custs", "source": "results:zero_use", "role": "info", "value": "count(*)"}]})
 
-    def r(c: str, m: str, h: str, day: str, level: str, amount: float) -> dict[str, Any]:
+    b.scheme("referrals", {"entity": "person", "period": "month", "indicators": [
+        {"code": "refs", "source": "results:zero_use", "via": "referrer", "role": "info",
+         "value": "count(*)"},
+        {"code": "red_refs", "source": "results:zero_use", "via": "referrer", "role": "info",
+         "value": "count(*) filter (where grade = '红色')"}]})
+
+    def r(c: str, m: str, h: str, day: str, level: str, amount: float,
+          ref: str = "") -> dict[str, Any]:
         return {"customer": c, "manager": m, "hall": h, "day": day, "level": level,
-                "amount": amount}
+                "amount": amount, "referrer": ref}
 
     b.facts("cust", [
-        r("K1", "P2", "H1", "2026-08-10 10:00", "VIP", 50),
+        r("K1", "P2", "H1", "2026-08-10 10:00", "VIP", 50, "P4"),
         r("K1", "P1", "H1", "2026-10-05 10:00", "金卡", 0),
         r("K2", "P4", "H2", "2026-09-01 00:00", "金卡", 0),
         r("K2", "P3", "H1", "2026-09-01 00:00", "VIP", 0),
         r("K3", "P1", "", "2026-10-20 10:00", "VIP", 30),
         r("K4", "P1", "H1", "2026-07-01 10:00", "VIP", 5),
-        r("K5", "P5", "H2", "2026-08-15 10:00", "金卡", 0),
-        r("K7", "P4", "H2", "2026-09-10 10:00", "普通", 0),
+        r("K5", "P5", "H2", "2026-08-15 10:00", "金卡", 0, "P4"),
+        r("K7", "P4", "H2", "2026-09-10 10:00", "普通", 0, "P4"),
     ])
-    b.facts("cust", [r("K3", "P6", "", "2026-10-20 10:00", "金卡", 10)])
+    b.facts("cust", [r("K3", "P6", "", "2026-10-20 10:00", "金卡", 10, "P2")])
     return b
 
 

@@ -161,3 +161,12 @@ def test_via_reads_the_rows_of_units_whose_attribute_names_the_person(via: WsBui
     # the same source without via: the person's unit (M1 and P1..P3 in H1)
     assert col(t, "v_vol_own") == {"M1": 10, "P6": 5, "P1": 10, "P2": 10, "P3": 10, "P4": 20,
                                    "P5": 20}
+
+
+def test_via_an_item_attribute(customers: WsBuilder) -> None:
+    customers.run("zero_use", "2026-10")
+    t = customers.run("referrals", "2026-10")
+    # latest rows' referrer: K1 empty, K3 P2 (正常), K5 P4 (红色); K7 has no result
+    assert col(t, "v_refs") == {"P1": 0, "P2": 1, "P3": 0, "M1": 0, "P4": 1, "P5": 0, "P6": 0}
+    assert col(t, "v_red_refs") == {"P1": 0, "P2": 0, "P3": 0, "M1": 0, "P4": 1, "P5": 0,
+                                    "P6": 0}

@@ -39,6 +39,7 @@ def test_items_rollup_and_via_on_spark(tmp_path: Path) -> None:
     c.run("zero_use", "2026-10")
     _same(c, "mgr")
     assert _same(c, "hall_red").set_index("id").loc["H2", "v_custs"] == 2
+    assert _same(c, "referrals").set_index("id").loc["P4", "v_refs"] == 1
 
     v = via_workspace(tmp_path / "v")
     v.run("partner_star", "2026-10")

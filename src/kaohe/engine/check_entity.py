@@ -17,15 +17,13 @@ def check_entity_sources(scheme: Scheme, sources: Mapping[str, Source]) -> list[
         if ind.via is None or ind.source not in sources:
             continue
         src = sources[ind.source]
-        # results of a unit scheme (entity_id is the unit); item results' ``via`` would need
-        # item attributes, which runs do not store
-        rollup = ind.source.startswith(RESULTS_PREFIX) and src.unit is not None \
-            and src.person is None
+        # results of a unit scheme (the unit's attribute) or of an item scheme (the item's)
+        rollup = ind.source.startswith(RESULTS_PREFIX) and src.unit is not None
         if not rollup and not (src.unit and not src.person):
             out.append(SchemeError(
                 scheme.code, f"indicator {ind.code}.via",
-                f"via 只用于单位方案的 results: 或只有单位列的数据源 via reads results:SCHEME of a "
-                f"unit scheme, or a source with a unit column and no person column; "
+                f"via 只用于单位或对象方案的 results: 或只有单位列的数据源 via reads results:SCHEME of "
+                f"a unit or item scheme, or a source with a unit column and no person column; "
                 f"{ind.source} has " + ", ".join(
                     f"{k} column {v!r}" for k, v in (("person", src.person), ("unit", src.unit))
                     if v)))

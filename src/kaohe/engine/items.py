@@ -244,3 +244,26 @@ def _empty_fields(scheme: Scheme, numeric_attrs: tuple[str, ...]) -> dict[str, p
 
 def _at(d: date) -> datetime:
     return datetime.combine(d, time())
+
+
+def latest_attribute(store: Store, source: Source, key: str, attr: str,
+                     before: date) -> pa.Table:
+    """(item_id, person_id): every item of ``source`` whose latest row before ``before`` has
+    a non-empty ``attr`` — the items a person looks after through ``via: attr`` (spec §18)."""
+    empty = pa.table({"item_id": pa.array([], pa.string()),
+                      "person_id": pa.array([], pa.string())})
+    if not store.path.exists():
+        return empty
+    t, k, a = quote(source.time), quote(key), quote(attr)
+    sql = (f"SELECT item_id, person_id FROM (SELECT CAST({k} AS VARCHAR) AS item_id, "
+           # a struct is never NULL: arg_max skips NULL arguments, and an empty value on the
+           # latest row must win over an earlier row's person
+           f"CAST(arg_max(struct_pack(v := {a}), struct_pack({t}, {SEQ})).v AS VARCHAR) "
+           f"AS person_id "
+           f"FROM {quote(source.table)} WHERE {t} < ? AND {k} IS NOT NULL GROUP BY {k}) "
+           f"WHERE person_id IS NOT NULL AND person_id <> ''")
+    with store.connect(read_only=True) as con:
+        if not store.has_table(con, source.table):
+            return empty
+        result = arrow_query(con, sql, [_at(before)])
+    return pa.table({c: result[c].cast(pa.string()) for c in ("item_id", "person_id")})

@@ -21,9 +21,18 @@ from kaohe.workspace.sources import Source
 PU, TREE = "k_pu", "k_tree"
 
 
-def via_table(attr: str) -> str:
-    """The small input (unit_id, person_id): units whose attribute ``attr`` names a person."""
+def via_table(attr: str, source: Source | None = None) -> str:
+    """The small input (unit_id, person_id): units whose attribute ``attr`` names a person;
+    for ``results:ITEM_SCHEME`` (``source``), (item_id, person_id) of its items."""
+    if source is not None and is_item_results(source):
+        return f"k_via_{source.table}_{attr}"
     return f"k_via_{attr}"
+
+
+def is_item_results(source: Source) -> bool:
+    """``results:ITEM_SCHEME``: rows carry the item's stored person and unit."""
+    return source.derived_from is not None and source.person is not None \
+        and source.unit is not None
 
 
 def aggregate_groups(cs: CompiledScheme) -> list[tuple[str, Source, str | None]]:
@@ -39,8 +48,7 @@ def aggregate_groups(cs: CompiledScheme) -> list[tuple[str, Source, str | None]]
 def rollup_unit_join(cs: CompiledScheme, source: Source) -> bool:
     """A unit scheme reading the results of an item scheme: an item belongs to its stored
     unit's ancestors or, with no unit, to its person's unit's (as of this run's last day)."""
-    return (cs.scheme.entity == "unit" and source.derived_from is not None
-            and source.person is not None and source.unit is not None)
+    return cs.scheme.entity == "unit" and is_item_results(source)
 
 
 def _text(e: exp.Expression, typ: str | None) -> exp.Expression:
@@ -61,12 +69,13 @@ def item_base(cs: CompiledScheme, source: Source, rel: exp.Expression, f: str,
         key = _text(col(column, f), c.type if c else None)
         return key, exp.select(exp.alias_(key, "_k", quote=True)).from_(rel)
     if via is not None:
-        # rows of units whose attribute ``via`` is the person: those units' own rows
-        unit = source.unit or ""
+        # rows of units (items) whose attribute ``via`` is the person: their own rows
+        on = (T(":a = :b", a=col("item_id", "v"), b=col("entity_id", f))
+              if is_item_results(source)
+              else T(":a = :b", a=col("unit_id", "v"), b=col(source.unit or "", f)))
         key = col("person_id", "v")
         base = exp.select(exp.alias_(key, "_k", quote=True)).from_(rel).join(
-            exp.alias_(exp.to_table(via_table(via)), "v", table=True),
-            on=T(":a = :b", a=col("unit_id", "v"), b=col(unit, f)))
+            exp.alias_(exp.to_table(via_table(via, source)), "v", table=True), on=on)
         return key, base
     key = col("ancestor_id", "t")
     base = exp.select(exp.alias_(key, "_k", quote=True)).from_(rel).join(

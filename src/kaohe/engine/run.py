@@ -116,7 +116,7 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
         "k_tree": tree_table(ws.org),
         "k_pu": person_unit_table(ws.org, period),
         "k_hist": history_table(history.previous_bottoms(ws.store, scheme, period)),
-        **via_tables(ws.org, scheme),
+        **via_tables(ws, scheme, period),
     }
     facts = _facts(ws, cs, period, engine)
     inputs = RunInputs(small=small, facts=facts, store_path=ws.store.path)
