@@ -11,6 +11,7 @@ import pytest
 from kaohe.engine.run import run_scheme
 from kaohe.errors import ConfigError, InputError, Problems
 from kaohe.scheme.loader import parse_scheme
+from kaohe.workspace import Workspace
 from kaohe.workspace.sources import load_source
 from items_cases import ACTIVATIONS, CALLS
 from wsbuilder import WsBuilder, dump_yaml
@@ -122,3 +123,13 @@ def test_an_item_source_needs_time_and_person_or_unit(tmp_path: Path, spec: dict
     with pytest.raises(ConfigError) as info:
         load_source(path)
     assert all(w in str(info.value) for w in words)
+
+
+def test_spark_only_item_source_is_refused_before_spark_starts(tmp_path: Path) -> None:
+    b = _ws(tmp_path, {"entity": ENTITY, "indicators": [{**CALLS_IND, "match": "msisdn"}]})
+    (tmp_path / "kaohe.yaml").write_text(
+        "engine: duckdb\nspark:\n  sources:\n    activations: {parquet: /nowhere/activations}\n",
+        encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        run_scheme(Workspace.open(tmp_path), "s", "2026-10", engine="spark")
+    assert "activations" in str(info.value) and "spark.sources" in str(info.value)
