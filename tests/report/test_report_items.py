@@ -75,3 +75,17 @@ def test_terminal_prints_the_top_rows_and_every_flag() -> None:
     text = buf.getvalue()
     assert "前 5 / 共 1000" in text and "C000999" in text and "C000001" not in text
     assert "C000003" in text  # flagged for elimination, below the top rows
+
+
+def test_parquet_of_items_keeps_types_and_missing_values(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    r = _items(6)
+    path = tmp_path / "r.parquet"
+    write_result(r, path)
+    t = pq.read_table(path)
+    assert t.schema.field("person").type == "string" and t.schema.field("total").type == "double"
+    assert t.column("person").to_pylist() == ["P1", None, "P1", None, "P1", None]
+    assert t.column("total").to_pylist() == [0.0, 0.12, 0.25, 0.38, 0.5, 0.62]
+    assert t.column("eliminate").to_pylist() == [False, False, False, True, False, False]
+    assert t.column("name").null_count == 6

@@ -79,7 +79,8 @@ CSV_CHUNK = 50_000
 
 def _arrow_type(column: str) -> pa.DataType | None:
     """The type the table's column contract (kaohe.results) gives; None lets pyarrow infer."""
-    if column in ("id", "name", "unit_name", "grade") or column.startswith("g_"):
+    if column in ("id", "name", "unit_name", "grade", "person", "unit") \
+            or column.startswith("g_"):
         return pa.string()
     if column in ("rank", "group_size"):
         return pa.int64()
@@ -91,6 +92,9 @@ def _arrow_type(column: str) -> pa.DataType | None:
 
 
 def _arrow_column(column: str, series: pd.Series) -> pa.Array:
+    fast = _arrow_column_fast(column, series)
+    if fast is not None:
+        return fast
     values = [plain(v) for v in series.tolist()]
     typ = _arrow_type(column)
     if typ == pa.string():
@@ -103,6 +107,25 @@ def _arrow_column(column: str, series: pd.Series) -> pa.Array:
         # A missing flag means the flag is not set (the JSON result writes false).
         values = [bool(v) for v in values]
     return pa.array(values, type=typ)
+
+
+def _arrow_column_fast(column: str, series: pd.Series) -> pa.Array | None:
+    """The common cases without a Python loop over the rows (an item scheme's millions):
+    numbers and flags as the engine returns them, text that is already text. None: use the
+    general path."""
+    typ = _arrow_type(column)
+    try:
+        if typ == pa.float64() and pd.api.types.is_numeric_dtype(series):
+            return pa.array(series.astype("float64"), type=typ, from_pandas=True)
+        if typ == pa.int64() and pd.api.types.is_integer_dtype(series):
+            return pa.array(series, type=typ, from_pandas=True)
+        if typ == pa.bool_() and pd.api.types.is_bool_dtype(series):
+            return pa.array(series.fillna(False).astype(bool), type=typ)
+        if typ == pa.string() and series.map(lambda v: v is None or isinstance(v, str)).all():
+            return pa.array(series, type=typ, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    return None
 
 
 def arrow_table(result: RunResult) -> pa.Table:
