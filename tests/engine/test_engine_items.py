@@ -170,3 +170,21 @@ def test_via_an_item_attribute(customers: WsBuilder) -> None:
     assert col(t, "v_refs") == {"P1": 0, "P2": 1, "P3": 0, "M1": 0, "P4": 1, "P5": 0, "P6": 0}
     assert col(t, "v_red_refs") == {"P1": 0, "P2": 0, "P3": 0, "M1": 0, "P4": 1, "P5": 0,
                                     "P6": 0}
+
+
+def test_explain_one_item(yangka: WsBuilder) -> None:
+    import io
+
+    from rich.console import Console
+
+    from kaohe.cli.explaining import explain_entity
+
+    buf = io.StringIO()
+    explain_entity(yangka.workspace(), "yangka", "2026-10", "N2", 5, None,
+                   Console(file=buf, width=200))
+    text = buf.getvalue()
+    # N2: 2 calls → 20 points, second of P1's two cards; its own person and unit; its rows
+    # in calls are found through match: msisdn
+    assert "总分 total 20" in text and "排名 rank 2/2" in text
+    assert "负责人员 person P1" in text and "对象单位 unit H1" in text
+    assert "calls (calls): 2 行 rows" in text

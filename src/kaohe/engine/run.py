@@ -94,6 +94,18 @@ def _population_table(ws: Workspace, scheme: Scheme, cs: CompiledScheme, period:
                            spark_only=engine == "spark" and src.name in ws.settings.spark.sources)
 
 
+def _peer_group_of(scheme: Scheme, pop: pa.Table, only: str) -> pa.Table:
+    """For explaining one item: only its peer group, which is all its rank, group size and
+    relative rules depend on — a few hundred rows of two million. Not with a payout (a pool
+    splits across its own groups), and people and units stay whole (they are few)."""
+    if scheme.item is None or scheme.payout is not None:
+        return pop
+    mine = pop.filter(pc.equal(pop["entity_id"], only))
+    if mine.num_rows == 0:
+        return pop
+    return pop.filter(pc.equal(pop["_g"], mine["_g"][0]))
+
+
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
                save: bool = True, progress: Progress | None = None,
                scheme: Scheme | None = None, only: str | None = None) -> RunOutput:
@@ -118,6 +130,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
         "k_hist": history_table(history.previous_bottoms(ws.store, scheme, period)),
         **via_tables(ws, scheme, period),
     }
+    if only is not None:
+        small["k_pop"] = _peer_group_of(scheme, small["k_pop"], only)
     facts = _facts(ws, cs, period, engine)
     inputs = RunInputs(small=small, facts=facts, store_path=ws.store.path)
     say(f"计算 computing on {engine}")
