@@ -188,3 +188,20 @@ def test_explain_one_item(yangka: WsBuilder) -> None:
     assert "总分 total 20" in text and "排名 rank 2/2" in text
     assert "负责人员 person P1" in text and "对象单位 unit H1" in text
     assert "calls (calls): 2 行 rows" in text
+
+
+def test_explain_rows_of_a_via_indicator(via: WsBuilder) -> None:
+    import io
+
+    from rich.console import Console
+
+    from kaohe.cli.explaining import explain_entity
+
+    via.scheme("cm_via", {"entity": "person", "period": "month", "indicators": [
+        {"code": "vol_via", "source": "hall", "via": "channel_manager", "value": "sum(n)",
+         "role": "info"}]})
+    buf = io.StringIO()
+    explain_entity(via.workspace(), "cm_via", "2026-10", "M1", 10, None,
+                   Console(file=buf, width=200))
+    # M1 looks after H1 (10) and H2 (20), and C2 (no rows of its own)
+    assert "hall (hall): 2 行 rows" in buf.getvalue()

@@ -86,6 +86,10 @@ def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, enti
     start, end = datetime.combine(period.start, time()), datetime.combine(period.end, time())
     ids = _member_ids(ws, scheme, src, period, entity)
     col = src.person if (scheme.entity == "person" and src.person) or not src.unit else src.unit
+    vias = {i.via for i in scheme.indicators if i.source == src.name}
+    if len(vias) == 1 and None not in vias:  # via (§18): the rows of the units it names
+        attr = str(next(iter(vias)))
+        ids, col = [u for u, a in ws.org.units.items() if a.get(attr) == entity], src.unit
     if scheme.item is not None:  # an item's rows: its key in the key (or match) column
         ids, col = [entity], next((i.match for i in scheme.indicators
                                    if i.source == src.name and i.match), scheme.item.key)
