@@ -9,6 +9,8 @@
 - ``total`` (float, 2 decimals), ``rank`` (int), ``group_size`` (int), ``grade`` (str or None)
 - ``vetoed`` (bool), ``bottom`` (bool: in the bottom n this period), ``eliminate`` (bool)
 - ``payout`` (float yuan to the fen, or None when the scheme has no payout)
+- item schemes (spec §8) only: ``person`` and ``unit`` (str or None): the item's own, from its
+  latest row (None where the source has no such column)
 - for each indicator code C: ``v_C`` (float or None: the value), ``p_C`` (float or None: points,
   2 decimals; bonus positive, penalty negative, None for info/veto), ``m_C`` (bool: missing)
 
@@ -42,7 +44,7 @@ class RunResult:
     title: str  # the scheme's display name, e.g. 营业员星级考核
     period: str
     run_id: str
-    entity: str  # person | unit
+    entity: str  # person | unit | item
     peers: tuple[str, ...]
     indicators: tuple[IndicatorInfo, ...]
     grades: tuple[tuple[float, str], ...]
@@ -64,8 +66,11 @@ class RunResult:
                 }
                 for ind in self.indicators
             }
+            own = ({"person": _clean(row.get("person")), "unit": _clean(row.get("unit"))}
+                   if self.entity == "item" else {})
             out.append({
                 "id": str(row["id"]),
+                **own,
                 "name": _clean(row.get("name")),
                 "group": group,
                 "total": _clean(row["total"]),

@@ -36,6 +36,9 @@ def check_workspace(root: Path, only: str | None = None) -> tuple[list[InputErro
         try:
             scheme = ws.scheme(code)
             compile_for(ws, scheme)
+            if scheme.item is not None:  # item attributes are checked while compiling
+                checked.append(code)
+                continue
             for attr, _values in scheme.population:
                 _check_attr(attr, attributes, code, "population")
             for attr in scheme.peers:

@@ -31,7 +31,7 @@ def _fmt(v: Any) -> str:
 
 def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows: int,
                    engine: str | None, out: Console) -> None:
-    output = run_scheme(ws, code, period_text, engine=engine, save=False)
+    output = run_scheme(ws, code, period_text, engine=engine, save=False, only=entity)
     result = output.result
     table = result.table
     match = table[table["id"] == entity]
@@ -52,6 +52,9 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
              "末位淘汰 eliminate"), ("bottom", "本期末位 bottom this period")) if bool(row[key])]
     if flags:
         out.print("[red]" + "；".join(flags) + "[/]")
+    if scheme.item is not None:
+        out.print(f"负责人员 person {_fmt(row.get('person'))}  对象单位 unit "
+                  f"{_fmt(row.get('unit'))}")
     if result.has_payout:
         out.print(f"兑现金额 payout ¥{_fmt(row['payout'])}")
     t = Table(title="指标 indicators", show_lines=True)
@@ -84,6 +87,13 @@ def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, enti
     start, end = datetime.combine(period.start, time()), datetime.combine(period.end, time())
     ids = _member_ids(ws, scheme, src, period, entity)
     col = src.person if (scheme.entity == "person" and src.person) or not src.unit else src.unit
+    vias = {i.via for i in scheme.indicators if i.source == src.name}
+    if len(vias) == 1 and None not in vias:  # via (§18): the rows of the units it names
+        attr = str(next(iter(vias)))
+        ids, col = [u for u, a in ws.org.units.items() if a.get(attr) == entity], src.unit
+    if scheme.item is not None:  # an item's rows: its key in the key (or match) column
+        ids, col = [entity], next((i.match for i in scheme.indicators
+                                   if i.source == src.name and i.match), scheme.item.key)
     assert col is not None
     cols = ", ".join(quote(c.name) for c in src.columns)
     with ws.store.connect(read_only=True) as con:

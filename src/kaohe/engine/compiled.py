@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
@@ -12,6 +12,7 @@ from kaohe.formula import (
     CompiledValue, check_aggregate_formula, check_scalar_formula, compile_aggregate,
     compile_scalar, parse_formula,
 )
+from kaohe.engine.check_entity import check_entity_sources
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.sources import Source
 
@@ -26,6 +27,7 @@ class CompiledScheme:
     part_source: Mapping[str, str]  # part column → source name
     payout_base: exp.Expression | None  # over v_<code> and a_<attribute> columns
     attributes: tuple[str, ...]  # numeric attributes the payout base reads
+    part_via: Mapping[str, str] = field(default_factory=dict)  # part → via attribute (§18)
 
 
 def value_col(code: str) -> str:
@@ -41,6 +43,7 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
     used: dict[str, Source] = {}
     part_names: dict[str, str] = {}
     part_source: dict[str, str] = {}
+    part_via: dict[str, str] = {}
     codes = [i.code for i in scheme.indicators]
     for ind in scheme.indicators:
         try:
@@ -59,13 +62,16 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
                                     ind.code)
             sidx = list(used).index(src.name)
 
-            def name_part(part: exp.Expression, _s: str = src.name, _i: int = sidx) -> str:
+            def name_part(part: exp.Expression, _s: str = src.name, _i: int = sidx,
+                          _via: str | None = ind.via) -> str:
                 # equal aggregates over one source are computed once
-                key = _s + "\x00" + part.sql(dialect="duckdb")
+                key = _s + "\x00" + part.sql(dialect="duckdb") + "\x00" + (_via or "")
                 if key not in part_names:
                     n = sum(1 for s in part_source.values() if s == _s)
                     part_names[key] = f"x{_i}_{n}"
                     part_source[part_names[key]] = _s
+                    if _via is not None:
+                        part_via[part_names[key]] = _via
                 return part_names[key]
 
             values[ind.code] = compile_aggregate(tree, name_part)
@@ -89,12 +95,13 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
             base = compile_scalar(tree, lambda n: value_col(n) if n in codes else f"a_{n}")
         except FormulaError as exc:
             problems.append(exc)
+    problems += check_entity_sources(scheme, sources)
     if problems:
         raise Problems(problems)
     derived = {c: compile_scalar(t, value_col) for c, t in derived_trees.items()}
     return CompiledScheme(scheme=scheme, sources=used, values=values, derived=derived,
                           levels=tuple(levels), part_source=part_source, payout_base=base,
-                          attributes=tuple(numeric_attrs))
+                          attributes=tuple(numeric_attrs), part_via=part_via)
 
 
 def _levels(scheme: str, trees: Mapping[str, exp.Expression]) -> list[tuple[str, ...]]:

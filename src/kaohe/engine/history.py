@@ -62,7 +62,8 @@ def results_rows(store: Store, source: Source, ref: Scheme, period: Period) -> p
         sql = f"""
             SELECT e.entity_id, r.period_start, CAST(e.total AS DECIMAL(18,4)) AS total,
                    e.rank, e.group_size, e.grade, e.vetoed, e.eliminate,
-                   CAST(e.payout AS DECIMAL(18,4)) AS payout{pivots}
+                   CAST(e.payout AS DECIMAL(18,4)) AS payout,
+                   e.person_id AS person, e.unit_id AS unit{pivots}
             FROM ({LATEST_RUNS}) r JOIN run_entities e ON e.run_id = r.run_id
             LEFT JOIN run_values v ON v.run_no = r.run_no AND v.entity_no = e.entity_no
             LEFT JOIN run_codes c ON c.run_no = v.run_no AND c.code_no = v.code_no
@@ -90,7 +91,11 @@ def save_run(store: Store, result: RunResult, scheme: Scheme, period: Period,
                                 for p in result.peers) or "''")
     cols = ["id", "name", *("g_" + p for p in result.peers), "total", "rank", "group_size",
             "grade", "vetoed", "bottom", "eliminate", "payout"]
-    entities = t[cols].assign(entity_no=np.arange(len(t), dtype=np.int32))
+    # an item's own person and unit (spec §8), for roll-up; people and units have none
+    own = [c for c in ("person", "unit") if c in t.columns]
+    entities = t[cols + own].assign(entity_no=np.arange(len(t), dtype=np.int32))
+    person, unit = (("CAST(person AS VARCHAR)", "CAST(unit AS VARCHAR)") if own else
+                    ("CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)"))
     with store.connect() as con:
         ((run_no,),) = con.execute("SELECT CAST(nextval('run_no_seq') AS INTEGER)").fetchall()
         values = _value_rows(result, codes, run_no)
@@ -99,8 +104,10 @@ def save_run(store: Store, result: RunResult, scheme: Scheme, period: Period,
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
-                f"INSERT INTO run_entities SELECT ?, id, name, {group}, total, rank, "
-                "group_size, grade, vetoed, bottom, eliminate, payout, entity_no FROM res",
+                "INSERT INTO run_entities (run_id, entity_id, name, group_key, total, rank, "
+                "group_size, grade, vetoed, bottom, eliminate, payout, entity_no, person_id, "
+                f"unit_id) SELECT ?, id, name, {group}, total, rank, group_size, grade, vetoed, "
+                f"bottom, eliminate, payout, entity_no, {person}, {unit} FROM res",
                 [result.run_id])
             con.executemany("INSERT INTO run_codes VALUES (?, ?, ?)",
                             [[run_no, j, c] for j, c in enumerate(codes)])

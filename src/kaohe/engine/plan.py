@@ -23,6 +23,9 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from kaohe.engine.compiled import CompiledScheme, value_col
+from kaohe.engine.plan_items import (
+    aggregate_groups, item_base, item_output_columns, rollup_unit_join,
+)
 from kaohe.engine.sqltree import T, add_all, case, clamp, col, dbl, lit, or_all, round2
 from kaohe.formula import fold_filter, is_distinct, split_filter
 from kaohe.periods import Period
@@ -63,7 +66,7 @@ def _bound(source: Source, day: datetime) -> exp.Expression:
 
 
 def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
-                   facts: exp.Expression) -> tuple[exp.Select, bool]:
+                   facts: exp.Expression, via: str | None = None) -> tuple[exp.Select, bool]:
     """One source's parts per entity. Returns the query and whether it is keyed by unit
     (a person scheme reading a unit-only source: joined on the person's unit).
 
@@ -78,7 +81,9 @@ def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
               b=_bound(source, end))
     rel = exp.alias_(facts.copy(), f, table=True)
     by_unit = False
-    if cs.scheme.entity == "person":
+    if cs.scheme.item is not None or via is not None or rollup_unit_join(cs, source):
+        key, base = item_base(cs, source, rel, f, via)
+    elif cs.scheme.entity == "person":
         if source.person:
             key: exp.Expression = col(source.person, f)
         else:
@@ -96,7 +101,7 @@ def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
                                   b=col(source.person or "", f)))
             base = base.join(exp.alias_(exp.to_table(TREE), "t", table=True),
                              on=T(":a = :b", a=col("unit_id", "t"), b=col("unit_id", "pu")))
-    parts = _parts_of(cs, source.name)
+    parts = _parts_of(cs, source.name, via)
     distinct = [(n, p) for n, p in parts if is_distinct(p)]
     if not distinct or len(parts) == 1:
         q = base.select(*[exp.alias_(fold_filter(p), n, quote=True) for n, p in parts])
@@ -120,11 +125,12 @@ def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
     return q, by_unit
 
 
-def _parts_of(cs: CompiledScheme, source: str) -> list[tuple[str, exp.Expression]]:
+def _parts_of(cs: CompiledScheme, source: str, via: str | None = None
+              ) -> list[tuple[str, exp.Expression]]:
     seen: dict[str, exp.Expression] = {}
     for value in cs.values.values():
         for name, part in value.parts:
-            if cs.part_source[name] == source:
+            if cs.part_source[name] == source and cs.part_via.get(name) == via:
                 seen.setdefault(name, part)
     return list(seen.items())
 
@@ -200,13 +206,13 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
     s = cs.scheme
     ctes: list[tuple[str, exp.Select]] = []
     vals = exp.select(_star("p")).from_(exp.alias_(exp.to_table(POP), "p", table=True))
-    for i, (name, source) in enumerate(cs.sources.items()):
-        q, by_unit = _aggregate_cte(cs, source, period, facts[name])
+    for i, (name, source, via) in enumerate(aggregate_groups(cs)):
+        q, by_unit = _aggregate_cte(cs, source, period, facts[name], via)
         alias = f"a{i}"
         ctes.append((alias, q))
         on = T(":a = :b", a=col("_k", alias), b=col("_unit" if by_unit else "entity_id", "p"))
         vals = vals.join(exp.to_table(alias), on=on, join_type="LEFT")
-        vals = vals.select(*[col(n, alias) for n, _ in _parts_of(cs, name)], copy=False)
+        vals = vals.select(*[col(n, alias) for n, _ in _parts_of(cs, name, via)], copy=False)
     for code, value in cs.values.items():
         vals = vals.select(exp.alias_(_value(value.outer), value_col(code), quote=True),
                            copy=False)
@@ -321,6 +327,7 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
         out_cols.append(col(f"p_{ind.code}") if ind.code in p_raw else
                         exp.alias_(T("CAST(NULL AS DOUBLE)"), f"p_{ind.code}", quote=True))
         out_cols.append(col(f"m_{ind.code}"))
+    out_cols += item_output_columns(s)
     out_cols += [col(p) for p in parts]
     out_cols.append(exp.alias_(col("_g"), SORT_KEY, quote=True))
     query = exp.select(*out_cols).from_(last)

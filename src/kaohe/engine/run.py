@@ -9,13 +9,15 @@ from datetime import datetime, time
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from kaohe.engine import history
+from kaohe.engine import history, items
 from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import CompiledScheme, compile_scheme
 from kaohe.engine.inputs import (
     history_table, person_unit_table, pop_table, population, tree_table,
 )
+from kaohe.engine.item_inputs import scheme_attributes, via_tables
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
 from kaohe.results import IndicatorInfo, RunResult
@@ -40,7 +42,7 @@ class RunOutput:
 
 
 def compile_for(ws: Workspace, scheme: Scheme) -> CompiledScheme:
-    return compile_scheme(scheme, ws.sources_for(scheme), sorted(ws.attributes()))
+    return compile_scheme(scheme, ws.sources_for(scheme), scheme_attributes(ws, scheme))
 
 
 def _facts(ws: Workspace, cs: CompiledScheme, period: Period, engine: str) -> dict[str, FactInput]:
@@ -82,11 +84,35 @@ def _period_rows(store: Store, src: Source, period: Period) -> pa.Table:
             [datetime.combine(period.start, time()), datetime.combine(period.end, time())])
 
 
+def _population_table(ws: Workspace, scheme: Scheme, cs: CompiledScheme, period: Period,
+                      engine: str) -> pa.Table:
+    """``k_pop``: people or units from the org, items from their source in the store."""
+    if scheme.item is None:
+        return pop_table(ws.org, scheme, population(ws.org, scheme, period), cs.attributes)
+    src = ws.source(scheme.item.source)
+    return items.pop_table(ws.store, ws.org, scheme, src, period, cs.attributes,
+                           spark_only=engine == "spark" and src.name in ws.settings.spark.sources)
+
+
+def _peer_group_of(scheme: Scheme, pop: pa.Table, only: str) -> pa.Table:
+    """For explaining one item: only its peer group, which is all its rank, group size and
+    relative rules depend on — a few hundred rows of two million. Not with a payout (a pool
+    splits across its own groups), and people and units stay whole (they are few)."""
+    if scheme.item is None or scheme.payout is not None:
+        return pop
+    mine = pop.filter(pc.equal(pop["entity_id"], only))
+    if mine.num_rows == 0:
+        return pop
+    return pop.filter(pc.equal(pop["_g"], mine["_g"][0]))
+
+
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
                save: bool = True, progress: Progress | None = None,
-               scheme: Scheme | None = None) -> RunOutput:
+               scheme: Scheme | None = None, only: str | None = None) -> RunOutput:
     """Compute scheme ``code`` for a period; ``scheme`` overrides the workspace's file (the web
-    recomputes a past period with the version it was first run with)."""
+    recomputes a past period with the version it was first run with). ``only``: keep one
+    entity's row (explain): ranks still see everyone, but of millions of items only that row
+    is converted; such a run is never stored."""
     say = progress or (lambda _m: None)
     engine = engine or ws.settings.engine
     if engine not in ("duckdb", "spark"):
@@ -97,13 +123,15 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     say("编译方案 compiling scheme")
     cs = compile_for(ws, scheme)
     say("准备组织与人员 preparing the org")
-    entities = population(ws.org, scheme, period)
     small = {
-        "k_pop": pop_table(ws.org, scheme, entities, cs.attributes),
+        "k_pop": _population_table(ws, scheme, cs, period, engine),
         "k_tree": tree_table(ws.org),
         "k_pu": person_unit_table(ws.org, period),
         "k_hist": history_table(history.previous_bottoms(ws.store, scheme, period)),
+        **via_tables(ws, scheme, period),
     }
+    if only is not None:
+        small["k_pop"] = _peer_group_of(scheme, small["k_pop"], only)
     facts = _facts(ws, cs, period, engine)
     inputs = RunInputs(small=small, facts=facts, store_path=ws.store.path)
     say(f"计算 computing on {engine}")
@@ -113,6 +141,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     else:
         from kaohe.engine.backends import spark_backend
         table, sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)
+    if only is not None:
+        table, save = table.filter(pc.equal(table["id"], only)), False
     parts = table.select(["id", *cs.part_source])
     df = table.drop_columns(list(cs.part_source)).to_pandas()
     run_id = started.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:8]

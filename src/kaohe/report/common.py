@@ -66,9 +66,24 @@ def plain(v: Any) -> Any:
     return v
 
 
-def records(result: RunResult) -> list[Row]:
-    """The table's rows as plain dicts, in the table's order (group key, rank, id)."""
-    return [{k: plain(v) for k, v in row.items()} for row in result.table.to_dict("records")]
+def records(result: RunResult, limit: int | None = None) -> list[Row]:
+    """The table's rows as plain dicts, in the table's order (group key, rank, id); with
+    ``limit``, only the first ``limit`` rows (an item scheme can have millions)."""
+    table = result.table if limit is None else result.table.head(limit)
+    return frame_records(table)
+
+
+def frame_records(table: pd.DataFrame) -> list[Row]:
+    return [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def top_records(result: RunResult, n: int) -> list[Row]:
+    """The n highest totals across all groups (every row when n < 1); ties keep the table's
+    order. Sorted in pandas, converted to dicts only for the rows returned."""
+    t = result.table
+    order = t["total"].astype(float).fillna(0.0).sort_values(ascending=False, kind="stable")
+    picked = t.loc[order.index] if n < 1 else t.loc[order.index[:n]]
+    return frame_records(picked)
 
 
 def shows_points(ind: IndicatorInfo) -> bool:
@@ -132,12 +147,13 @@ def value_kind(ind: IndicatorInfo, table: pd.DataFrame) -> Kind:
     [0, 1]; counts (every value a whole number) need no decimals. Anything else is a number.
     """
     col = f"v_{ind.code}"
-    values = [float(v) for v in table[col].tolist() if plain(v) is not None] \
-        if col in table.columns else []
+    # vectorised: an item scheme's table can have millions of rows
+    values = (pd.to_numeric(table[col], errors="coerce").dropna().astype(float)
+              if col in table.columns else pd.Series([], dtype=float))
     ratio = "/" in (ind.formula or "") or ind.name.endswith("率")
-    if values and ratio and all(0.0 <= v <= 1.0 for v in values):
+    if len(values) and ratio and bool(((values >= 0.0) & (values <= 1.0)).all()):
         return "rate"
-    if all(v.is_integer() for v in values):
+    if bool((values == values.round()).all()):
         return "int"
     return "number"
 
@@ -154,6 +170,8 @@ def base_columns(result: RunResult) -> list[Column]:
         Column("编号", _get("id"), "text"),
         Column("所属单位", _get("unit_name"), "text"),
     ]
+    if result.entity == "item":  # an item's own person and unit (spec §8)
+        cols += [Column("负责人员", _get("person"), "text"), Column("对象单位", _get("unit"), "text")]
     if result.peers:
         peers = result.peers
         cols.append(Column("分组", lambda row: group_text(row, peers), "text"))

@@ -14,22 +14,15 @@ from kaohe.report.common import (
     grade_labels,
     group_text,
     is_true,
+    frame_records,
     plain,
-    records,
     report_title,
+    top_records,
 )
 from kaohe.results import RunResult
 
 ELIMINATE = "末位淘汰"
 VETOED = "否决"
-
-
-def _sorted_rows(result: RunResult) -> list[Row]:
-    """Every row, highest total first across all groups; ties keep the table's order
-    (group key, rank, id)."""
-    rows = records(result)
-    order = sorted(range(len(rows)), key=lambda i: -float(plain(rows[i].get("total")) or 0.0))
-    return [rows[i] for i in order]
 
 
 def _flags(row: Row) -> Text:
@@ -57,9 +50,9 @@ def _entity_text(row: Row, peers: tuple[str, ...]) -> str:
 
 def ranking_table(result: RunResult, limit: int = 20) -> Table:
     """The top ``limit`` rows (every row when limit < 1) as a rich Table."""
-    rows = _sorted_rows(result)
-    shown = rows if limit < 1 else rows[:limit]
-    what = f"前 {len(shown)} / 共 {len(rows)} top {len(shown)} of {len(rows)}"
+    shown = top_records(result, limit)
+    n = len(result.table)
+    what = f"前 {len(shown)} / 共 {n} top {len(shown)} of {n}"
     # Titles and cells are Text, not strings: a name such as '[/bold]' is shown, never read as
     # rich markup (which would swallow it or crash the print).
     table = Table(title=Text(f"{report_title(result)}  {what}"),
@@ -105,7 +98,8 @@ def print_ranking(result: RunResult, console: Console | None = None, limit: int 
         console.print(Text(f"{report_title(result)}: 无考核对象 no entities"))
         return
     console.print(ranking_table(result, limit))
-    flagged = [r for r in records(result) if is_true(r.get("eliminate"))]
+    t = result.table
+    flagged = frame_records(t[t["eliminate"].fillna(False).astype(bool)])
     if flagged:
         names = "；".join(_entity_text(r, result.peers) for r in flagged)
         console.print(Text.assemble((f"{ELIMINATE} eliminate ({len(flagged)}): ", "bold red"),

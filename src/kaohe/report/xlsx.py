@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -25,8 +26,9 @@ from kaohe.report.common import (
     plain,
     records,
     report_title,
+    top_records,
 )
-from kaohe.report.xlsx_sheets import write_chart, write_grades, write_indicators
+from kaohe.report.xlsx_sheets import CHART_TOP, write_chart, write_grades, write_indicators
 from kaohe.report.xlsx_style import Formats, excel_col, set_widths, shown_width, write_cell
 from kaohe.results import RunResult
 
@@ -40,14 +42,18 @@ FROZEN_COLUMNS = 2
 
 
 def _info_line(result: RunResult, rows: list[Row]) -> str:
+    n = len(result.table)
     parts = [
         f"方案 scheme: {result.scheme}",
         f"期间 period: {result.period}",
         f"运行 run: {result.run_id}",
-        f"共 {len(rows)} 个考核对象 entities",
+        f"共 {n} 个考核对象 entities",
     ]
+    if len(rows) < n:
+        parts.append(f"本表列出前 {len(rows):,} 个 this sheet lists the first {len(rows):,} "
+                     "(全部见 CSV/Parquet 输出 all of them: --out .csv or .parquet)")
     if result.has_payout:
-        total = sum(float(r["payout"]) for r in rows if plain(r.get("payout")) is not None)
+        total = float(pd.to_numeric(result.table["payout"], errors="coerce").fillna(0).sum())
         parts.append(f"兑现合计 payout total: {total:,.2f}")
     parts.append("灰色 = 数据缺失 grey = missing; 红色行 = 末位淘汰 red row = eliminated")
     return " · ".join(parts)
@@ -108,8 +114,15 @@ def _grade_rules(ws: Worksheet, fmts: Formats, result: RunResult, cols: list[Col
         })
 
 
-def write_xlsx(result: RunResult, path: Path) -> None:
-    rows = records(result)
+# Excel holds 1,048,576 rows a sheet and is slow long before; an item scheme can have millions
+# of entities (spec §8), so the ranking sheet lists the first ROW_LIMIT and says so.
+ROW_LIMIT = 100_000
+
+
+def write_xlsx(result: RunResult, path: Path, row_limit: int = ROW_LIMIT) -> None:
+    rows = records(result, row_limit)
+    grades = [{"grade": g} for g in result.table["grade"].tolist()] if result.grades else rows
+    top = top_records(result, CHART_TOP)
     book = xlsxwriter.Workbook(str(path))
     try:
         book.set_properties({
@@ -120,8 +133,8 @@ def write_xlsx(result: RunResult, path: Path) -> None:
         })
         fmts = Formats(book)
         write_ranking(book, fmts, result, rows)
-        write_chart(book, fmts, result, rows)
-        write_grades(book, fmts, result, rows)
+        write_chart(book, fmts, result, top)
+        write_grades(book, fmts, result, grades)
         write_indicators(book, fmts, result)
     finally:
         book.close()

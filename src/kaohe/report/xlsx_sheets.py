@@ -80,7 +80,7 @@ def write_chart(book: Workbook, fmts: Formats, result: RunResult, rows: list[Row
         "fill": {"color": "#5B9BD5"},
         "data_labels": {"value": True, "num_format": "0.00"},
     })
-    what = f"总分前 {n} 名 Top {n} totals" if len(rows) > n else "总分 Totals"
+    what = f"总分前 {n} 名 Top {n} totals" if len(result.table) > n else "总分 Totals"
     chart.set_title({"name": f"{result.title or result.scheme} {result.period} {what}",
                      "name_font": {"size": 12}})
     # In an xlsxwriter bar chart the x axis is the (vertical) category axis: reverse it so the

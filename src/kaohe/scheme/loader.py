@@ -13,6 +13,7 @@ from kaohe.scheme.model import (
     DIRECTIONS, MISSING, RULES, ROLES, Deduct, Elimination, Indicator, Linear, Payout,
     Percentile, PerItem, Scheme, ScoreRule, Steps, VsMean,
 )
+from kaohe.scheme.entity import parse_entity, parse_match, parse_via
 from kaohe.yamlio import parse_yaml
 
 CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -20,7 +21,8 @@ CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 KEY_ALIASES = {"title": "name", "kind": "entity", "filter": "population", "peer_group": "peers"}
 _TOP = {"name", "entity", "period", "population", "peers", "indicators", "grades",
         "elimination", "payout", "description"}
-_IND = {"code", "name", "source", "value", "weight", "role", "missing", "score", "description"}
+_IND = {"code", "name", "source", "value", "weight", "role", "missing", "score", "description",
+        "match", "via"}
 
 
 class _Checker:
@@ -119,7 +121,7 @@ def _rule(c: _Checker, ind: dict[str, Any], path: str, role: str) -> ScoreRule |
     return None
 
 
-def _indicator(c: _Checker, raw: Any, i: int) -> Indicator | None:
+def _indicator(c: _Checker, raw: Any, i: int, entity: str = "person") -> Indicator | None:
     path = f"indicators[{i}]"
     if not isinstance(raw, dict):
         c.err(path, "应为映射 expected a mapping with code, name, value ...")
@@ -153,7 +155,9 @@ def _indicator(c: _Checker, raw: Any, i: int) -> Indicator | None:
     source = raw.get("source")
     return Indicator(code=code, name=str(raw.get("name") or code), value=value,
                      source=str(source) if source else None, role=role, weight=weight,
-                     missing=missing if missing in MISSING else "zero", score=score)
+                     missing=missing if missing in MISSING else "zero", score=score,
+                     match=parse_match(raw, entity, path, c.err),
+                     via=parse_via(raw, entity, path, c.err))
 
 
 def parse_scheme(text: str, code: str) -> Scheme:
@@ -164,9 +168,7 @@ def parse_scheme(text: str, code: str) -> Scheme:
         raise Problems([SchemeError(code, "", "应为映射 expected a mapping")])
     data = _alias(data)
     c.keys(data, _TOP, "")
-    entity = data.get("entity")
-    if entity not in ("person", "unit"):
-        c.err("entity", f"应为 person 或 unit, got {entity!r}")
+    entity, item = parse_entity(data.get("entity"), c.err)
     period = data.get("period")
     if period not in KINDS:
         c.err("period", f"应为 {', '.join(KINDS)}, got {period!r}")
@@ -190,7 +192,7 @@ def parse_scheme(text: str, code: str) -> Scheme:
         c.err("indicators", "至少一个指标 at least one indicator is required")
     else:
         for i, raw in enumerate(raw_inds):
-            ind = _indicator(c, raw, i)
+            ind = _indicator(c, raw, i, entity)
             if ind is not None:
                 indicators.append(ind)
     codes = [i.code for i in indicators]
@@ -222,7 +224,7 @@ def parse_scheme(text: str, code: str) -> Scheme:
     return Scheme(code=code, name=str(data.get("name") or code), entity=str(entity),
                   period=str(period), indicators=tuple(indicators), population=tuple(population),
                   peers=tuple(str(p) for p in peers), grades=tuple(grades),
-                  elimination=elimination, payout=payout, text=text)
+                  elimination=elimination, payout=payout, text=text, item=item)
 
 
 def _payout(c: _Checker, raw: Any, labels: list[str]) -> Payout | None:

@@ -84,6 +84,8 @@ class Indicator:
     weight: float | None = None
     missing: str = "zero"
     score: ScoreRule | PerItem | None = None
+    match: str | None = None  # item schemes (§8): the column holding the item's key
+    via: str | None = None  # roll-up through an attribute (§18)
 
     @property
     def derived(self) -> bool:
@@ -117,10 +119,21 @@ class Payout:
 
 
 @dataclass(frozen=True)
+class ItemEntity:
+    """An item scheme's entity (spec §8): every distinct ``key`` of ``source`` with a row in
+    the window of ``window`` periods ending ``offset`` periods before the run's."""
+
+    source: str
+    key: str
+    window: int = 1
+    offset: int = 0
+
+
+@dataclass(frozen=True)
 class Scheme:
     code: str  # the file name, e.g. clerk_star
     name: str  # the display name, e.g. 营业员星级考核
-    entity: str  # person | unit
+    entity: str  # person | unit | item (then ``item`` says which)
     period: str  # day | month | quarter | year
     indicators: tuple[Indicator, ...]
     population: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -129,6 +142,7 @@ class Scheme:
     elimination: Elimination | None = None
     payout: Payout | None = None
     text: str = ""  # the YAML as written, stored with every run
+    item: ItemEntity | None = None  # entity: {source, key, ...} (spec §8)
 
     def indicator(self, code: str) -> Indicator:
         for ind in self.indicators:

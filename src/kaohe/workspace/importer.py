@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from kaohe.errors import DataError, InputError, RowError
 from kaohe.periods import Period
+from kaohe.workspace.import_order import SEQ, next_seq_sql
 from kaohe.workspace.limits import DEFAULT_LIMITS, ImportLimits
 from kaohe.workspace.org import Org
 from kaohe.workspace.sources import Column, Source
@@ -249,8 +250,12 @@ def import_table(store: Store, org: Org, source: Source, raw: RawTable,
                 con.execute(f"DELETE FROM {quote(source.table)} WHERE {t} >= DATE "
                             f"'{replace.start}' AND {t} < DATE '{replace.end}'")
             names = ", ".join(quote(c.name) for c in source.columns)
-            con.execute(f"INSERT INTO {quote(source.table)} ({names}, _import_id) "
-                        f"SELECT {names}, '{import_id}' FROM staged "
+            # _kaohe_seq: the order imported (kaohe.workspace.import_order), from the file's
+            # row numbers, whatever order the rows are stored in
+            ((base,),) = con.execute(next_seq_sql(quote(source.table))).fetchall()
+            con.execute(f"INSERT INTO {quote(source.table)} ({names}, _import_id, {SEQ}) "
+                        f"SELECT {names}, '{import_id}', {int(base)} + row_number() OVER "
+                        f"(ORDER BY _row) FROM staged "
                         f"ORDER BY {', '.join(cluster_order(source))}")
             con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [import_id, source.name, file, n, str(replace) if replace else None,

@@ -156,10 +156,14 @@ def results_source(scheme_code: str, entity: str, codes: list[str]) -> Source:
     ]
     cols += [Column(f"p_{c}", "decimal") for c in codes]
     cols += [Column(f"v_{c}", "decimal") for c in codes]
+    # an item scheme's rows carry each item's stored person and unit (spec §8 roll-up)
+    item = entity == "item"
+    if item:
+        cols += [Column("person", "string"), Column("unit", "string")]
     return Source(
         name=RESULTS_PREFIX + scheme_code, title=f"{scheme_code} 考核结果", time="period_start",
-        person="entity_id" if entity == "person" else None,
-        unit="entity_id" if entity == "unit" else None,
+        person="person" if item else "entity_id" if entity == "person" else None,
+        unit="unit" if item else "entity_id" if entity == "unit" else None,
         key=("entity_id", "period_start"), columns=tuple(cols), derived_from=scheme_code,
     )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from kaohe.workspace.import_order import SEQ, add_seq, tables_without_seq
 from kaohe.workspace.sources import Source
 
 SQL_TYPES = {
@@ -36,7 +37,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS run_entities (
     run_id VARCHAR, entity_id VARCHAR, name VARCHAR, group_key VARCHAR, total DOUBLE,
     rank BIGINT, group_size BIGINT, grade VARCHAR, vetoed BOOLEAN, bottom BOOLEAN,
-    eliminate BOOLEAN, payout DOUBLE, entity_no INTEGER);
+    eliminate BOOLEAN, payout DOUBLE, entity_no INTEGER, person_id VARCHAR, unit_id VARCHAR);
 CREATE TABLE IF NOT EXISTS run_codes (run_no INTEGER, code_no SMALLINT, code VARCHAR);
 CREATE TABLE IF NOT EXISTS run_values (
     run_no INTEGER, entity_no INTEGER, code_no SMALLINT, value DOUBLE, points DOUBLE,
@@ -90,6 +91,36 @@ def _old_layout(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(n)
 
 
+# Item results (spec §8) keep each item's person and unit; stores written before have neither.
+_ITEM_COLUMNS = ("person_id", "unit_id")
+
+
+def _missing_item_columns(con: duckdb.DuckDBPyConnection) -> bool:
+    rows = con.execute("SELECT column_name FROM information_schema.columns "
+                       "WHERE table_name = 'run_entities'").fetchall()
+    names = {str(r[0]) for r in rows}
+    return bool(names) and not set(_ITEM_COLUMNS) <= names
+
+
+def _needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
+    return _old_layout(con) or _missing_item_columns(con) or bool(tables_without_seq(con))
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Later additions, all or nothing: item columns of run_entities, ``_kaohe_seq`` of fact
+    tables (kaohe.workspace.import_order)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for c in _ITEM_COLUMNS:
+            con.execute(f"ALTER TABLE run_entities ADD COLUMN IF NOT EXISTS {c} VARCHAR")
+        for table in tables_without_seq(con):
+            add_seq(con, table)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Move an old store's run_indicators rows to run_values, all or nothing."""
     con.execute("BEGIN TRANSACTION")
@@ -114,7 +145,7 @@ class Store:
             read_only = False
         if read_only and not self._checked:
             with duckdb.connect(str(self.path), read_only=True) as con:
-                old = _old_layout(con)
+                old = _needs_upgrade(con)
             if old:  # migrate once, through a writing connection
                 with self.connect():
                     pass
@@ -125,6 +156,8 @@ class Store:
                 if not self._checked and _old_layout(con):
                     _migrate(con)
                 con.execute(_SCHEMA)
+                if not self._checked and _needs_upgrade(con):
+                    _upgrade(con)
                 self._checked = True
             yield con
         finally:
@@ -133,7 +166,8 @@ class Store:
     @staticmethod
     def ensure_fact_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         cols = ", ".join(f"{quote(c.name)} {SQL_TYPES[c.type]}" for c in source.columns)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {quote(source.table)} ({cols}, _import_id VARCHAR)")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {quote(source.table)} ({cols}, _import_id VARCHAR"
+                    f", {SEQ} BIGINT)")
 
     def has_table(self, con: duckdb.DuckDBPyConnection, table: str) -> bool:
         row = con.execute(
