@@ -105,7 +105,8 @@ def test_exit_statuses_for_bad_input(demo: Path, tmp_path: Path) -> None:
     assert kaohe("-w", str(demo), "run", "clerk_star", "-p", "2026-09", "--out",
                  str(tmp_path / "x.pdf")).returncode == 2
     bad = tmp_path / "bad.csv"
-    bad.write_text("complaint_id,person_id,at,severity\nZ1,nobody,2026-09-01,重大\n",
+    bad.write_text("complaint_id,person_id,unit_id,at,severity,category\n"
+                   "Z1,nobody,,2026-09-01,重大,服务\n",
                    encoding="utf-8")
     done = kaohe("-w", str(demo), "import", "complaints", str(bad))
     assert done.returncode == 2
