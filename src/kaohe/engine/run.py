@@ -82,11 +82,17 @@ def _period_rows(store: Store, src: Source, period: Period) -> pa.Table:
             [datetime.combine(period.start, time()), datetime.combine(period.end, time())])
 
 
+def new_run_id(started: datetime) -> str:
+    """A run's id in the store: its start time and a random suffix."""
+    return started.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
                save: bool = True, progress: Progress | None = None,
-               scheme: Scheme | None = None) -> RunOutput:
+               scheme: Scheme | None = None, run_id: str | None = None) -> RunOutput:
     """Compute scheme ``code`` for a period; ``scheme`` overrides the workspace's file (the web
-    recomputes a past period with the version it was first run with)."""
+    recomputes a past period with the version it was first run with); ``run_id`` names the
+    stored run (the web records it before the run, to find the run again after a crash)."""
     say = progress or (lambda _m: None)
     engine = engine or ws.settings.engine
     if engine not in ("duckdb", "spark"):
@@ -109,13 +115,14 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     say(f"计算 computing on {engine}")
     if engine == "duckdb":
         from kaohe.engine.backends import duckdb_backend
-        table, sql = duckdb_backend.execute(cs, period, inputs)
+        with ws.store.reading():  # its read-only connection waits out another process's write
+            table, sql = duckdb_backend.execute(cs, period, inputs)
     else:
         from kaohe.engine.backends import spark_backend
         table, sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)
     parts = table.select(["id", *cs.part_source])
     df = table.drop_columns(list(cs.part_source)).to_pandas()
-    run_id = started.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    run_id = run_id or new_run_id(started)
     result = RunResult(
         scheme=scheme.code, title=scheme.name, period=str(period), run_id=run_id,
         entity=scheme.entity, peers=scheme.peers,
