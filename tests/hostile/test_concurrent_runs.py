@@ -7,8 +7,9 @@ processes (the CLI and ``kaohe serve``) over one small demo workspace.
 - a server killed with SIGKILL while a run waits for the store: after a restart the run is
   failed with the reason and its progress endpoint says done, so the page stops polling.
 
-The server uses its own SQLite database in the workspace (the application database of these
-processes is not the test database; web tests on PostgreSQL are in tests/web/runs).
+The server's application database is not the test database: SQLite in the workspace, or, when
+``DATABASE_URL`` names a PostgreSQL server (``make test``'s second pass), a scratch database
+created on it for this module and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -40,21 +41,48 @@ WAITING = "另一个运行正在写入考核库，等待中"
 PASSWORD = "hostile-test-pw-1"
 
 
+SITE_DB: dict[str, str] = {}  # DATABASE_URL of the servers started here, when PostgreSQL
+
+
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     from kaohe.demo import run_demo
 
     root = tmp_path_factory.mktemp("hostile") / "demo"
     run_demo(root, scale=0.05, console=Console(quiet=True),
              progress=lambda: Progress(disable=True))
-    return root
+    with scratch_postgres():
+        yield root
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[None]:
+    """A database of its own on the PostgreSQL server of ``DATABASE_URL``, if it names one."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield
+        return
+    import psycopg
+
+    name = f"kaohe_hostile_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        con.execute(f'CREATE DATABASE "{name}"')
+    SITE_DB["DATABASE_URL"] = urllib.parse.urlsplit(url)._replace(path="/" + name).geturl()
+    try:
+        yield
+    finally:
+        SITE_DB.clear()
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def env() -> dict[str, str]:
-    """The environment of a real kaohe process: no test settings, SQLite in the workspace."""
+    """The environment of a real kaohe process: no test settings; the site's database."""
     out = {k: v for k, v in os.environ.items()
            if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "KAOHE_WORKSPACE",
                         "KAOHE_RUNS_INLINE", "KAOHE_DEBUG", "KAOHE_DEMO")}
+    out.update(SITE_DB)
     src = str(Path(__file__).resolve().parents[2] / "src")
     out["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [os.environ.get("PYTHONPATH")])])
     out["KAOHE_SECRET_KEY"] = "hostile-" + "k3y-Zq8vW2xR7pL0mN4tB6yC9dF1gH5j"
@@ -187,6 +215,7 @@ def prepare_site(ws: Path) -> int:
 
 def test_a_run_of_a_killed_server_is_failed_after_the_restart(ws: Path) -> None:
     scheme = prepare_site(ws)
+    assert (ws / "web.sqlite3").exists() != bool(SITE_DB)  # the site's database as intended
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = serve(ws, port)

@@ -23,6 +23,7 @@ from kaohe.web.core.workspace import store_lock, workspace
 from kaohe.web.org.sync import sync_org
 from kaohe.web.runs import jobs
 from kaohe.web.runs.models import Result, Run
+from kaohe.web.runs.services import create_run
 from kaohe.web.schemes.models import Scheme
 from kaohe.web.schemes.services import sync_schemes
 
@@ -127,3 +128,29 @@ class ConcurrentRunTests(TransactionTestCase):
             self.assertIn(f"#{first.pk}", page)
         self.assertEqual(follow(client, first)["status"], "done")
         self.assertEqual(follow(client, second)["status"], "done")
+
+    def test_each_queued_run_is_claimed_by_exactly_one_worker(self) -> None:
+        """Workers of several processes claim at once (threads here, each with its own database
+        connection): every queued run is taken once, none twice."""
+        star = Scheme.objects.get(code="clerk_star")
+        queued = {create_run(star, f"2026-0{m}", self.user).pk for m in (6, 7, 8)}
+        barrier = threading.Barrier(6)
+        taken: list[int | None] = []
+        lock = threading.Lock()
+
+        def worker() -> None:
+            try:
+                barrier.wait()
+                while (run := jobs.claim()) is not None:
+                    with lock:
+                        taken.append(run.pk)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=worker) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        self.assertEqual(sorted(taken), sorted(queued))
+        self.assertEqual(set(Run.objects.values_list("status", flat=True)), {"running"})

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from kaohe.web.runs import jobs
@@ -53,11 +53,13 @@ def sweep(wait: float) -> None:
 def check(run: Run) -> Run:
     """The run as it stands: reconciled when its worker is gone; a queued run wakes this
     process's worker (the process that queued it may be gone)."""
-    if run.status == Run.Status.QUEUED:
-        jobs.wake()
-    elif jobs.worker_gone(run):
-        if reconcile(run, PAGE_WAIT):
+    try:
+        if run.status == Run.Status.QUEUED:
+            jobs.wake()
+        elif jobs.worker_gone(run) and reconcile(run, PAGE_WAIT):
             run.refresh_from_db()
+    except OperationalError:  # a database busy past its timeout: the next poll settles it
+        log.warning("run %s: not reconciled now (database busy)", run.pk, exc_info=True)
     return run
 
 
