@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
+from unittest import mock
 from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -114,3 +116,38 @@ class RecoveryTests(TestCase):
             list(Score.objects.filter(result__run=run).order_by(*scores[:2]).values_list(*scores)),
             list(Score.objects.filter(result__run=reference).order_by(*scores[:2])
                  .values_list(*scores)))
+
+    def test_a_run_the_web_cannot_keep_leaves_the_engine_history(self) -> None:
+        """Results that cannot be copied fail the run, and the engine's copy stops counting
+        (bottom-n streaks and results:SCHEME read only done runs)."""
+        run = create_run(Scheme.objects.get(code="clerk_star"), "2026-09", self.user)
+        with mock.patch("kaohe.web.runs.services.store_results",
+                        side_effect=RuntimeError("disk full")):
+            run = execute_run(run.pk)
+        self.assertEqual((run.status, run.error), ("failed", "disk full"))
+        with workspace().store.connect(read_only=True) as con:
+            status = con.execute("SELECT status FROM runs WHERE run_id = ?",
+                                 [run.engine_run_id]).fetchall()
+        self.assertEqual(status, [("retired",)])
+
+    def test_a_run_that_never_gets_the_store_fails_with_a_reason(self) -> None:
+        run = create_run(Scheme.objects.get(code="clerk_star"), "2026-09", self.user)
+        held, done = threading.Event(), threading.Event()
+
+        def writer() -> None:  # another process writing the store the whole time
+            with workspace().store.connect():
+                held.set()
+                done.wait(60)
+
+        other = threading.Thread(target=writer)
+        other.start()
+        try:
+            self.assertTrue(held.wait(30))
+            with override_settings(KAOHE_RUN_STORE_WAIT=0.5):
+                run = execute_run(run.pk)
+        finally:
+            done.set()
+            other.join(60)
+        self.assertEqual(run.status, "failed")
+        self.assertIn("考核库在 0.5 秒内一直被其他运行或导入占用", run.error)
+        self.assertIsNone(run.waiting_since)

@@ -35,9 +35,19 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 HOST = socket.gethostname()
-# This process: host, pid and a token, so that a later process given the same pid (a restarted
-# container's pid 1) is not taken for this one.
-WORKER = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+_ids: dict[int, str] = {}
+
+
+def worker_id() -> str:
+    """This process: host, pid and a token, so that a later process given the same pid (a
+    restarted container's pid 1) is not taken for this one. Per pid: a server that forks its
+    workers after loading the application gives each its own id."""
+    pid = os.getpid()
+    if pid not in _ids:
+        _ids[pid] = f"{HOST}:{pid}:{uuid.uuid4().hex[:8]}"
+    return _ids[pid]
+
+
 HEARTBEAT = 5.0  # seconds between two signs of life of a computing worker
 IDLE = 30.0  # seconds an idle worker waits for new runs before it ends
 POLL = 2.0  # seconds between two looks at the queue (runs queued by another process)
@@ -89,7 +99,7 @@ def claim(pk: int | None = None) -> Run | None:
             now = timezone.now()
             # the compare-and-set that makes the claim atomic on every database
             taken = Run.objects.filter(pk=candidate, status=Run.Status.QUEUED).update(
-                status=Run.Status.RUNNING, worker=WORKER, heartbeat=now, started=now,
+                status=Run.Status.RUNNING, worker=worker_id(), heartbeat=now, started=now,
                 waiting_since=None, progress=5, message="开始 starting",
                 engine_run_id=new_run_id(datetime.now()))
         if taken:
@@ -117,7 +127,7 @@ def worker_gone(run: Run) -> bool:
         return False
     beat = run.heartbeat or run.started or run.created
     silent = timezone.now() - beat
-    if run.worker == WORKER:  # this process: gone unless computing it (or just claiming it)
+    if run.worker == worker_id():  # this process: gone unless computing it (or just claiming it)
         return (_worker.current != run.pk and not _inline_busy(run.pk)
                 and silent.total_seconds() > 3 * HEARTBEAT)
     host, _sep, rest = run.worker.partition(":")
@@ -251,7 +261,7 @@ def heartbeat(pk: int) -> Iterator[None]:
         try:
             while not stop.wait(HEARTBEAT):
                 try:
-                    Run.objects.filter(pk=pk, worker=WORKER).update(heartbeat=timezone.now())
+                    Run.objects.filter(pk=pk, worker=worker_id()).update(heartbeat=timezone.now())
                 except Exception:  # a busy database: the next beat will do
                     log.warning("heartbeat of run %s not recorded", pk, exc_info=True)
         finally:

@@ -78,6 +78,9 @@ def reconcile(run: Run, wait: float) -> bool:
         return False
     except Exception:
         log.exception("run %s: adopting engine run %s failed", run.pk, run.engine_run_id)
+        from kaohe.web.runs.services import retire_engine_run
+
+        retire_engine_run(run)
     failed = Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING, worker=run.worker).update(
         status=Run.Status.FAILED, error=RESTARTED, message="失败 failed", waiting_since=None,
         finished=timezone.now())

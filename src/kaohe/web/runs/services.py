@@ -29,6 +29,7 @@ from kaohe.web.runs import jobs
 from kaohe.web.runs.models import Result, Run, Score
 from kaohe.web.runs.ranking import Ranked, adjusted_total, rerank
 from kaohe.web.schemes.models import Scheme, SchemeVersion
+from kaohe.workspace.lock import StoreBusy
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +126,38 @@ def compute(run: Run, heartbeat: bool = False) -> None:
                                  run_id=run.engine_run_id or None)
                 org = ws.org
             _quietly(run.pk, progress=90, message="写入结果 storing results")
-            jobs.retry_busy(lambda: store_results(run, out.result, org))
+            try:
+                jobs.retry_busy(lambda: store_results(run, out.result, org))
+            except Exception:
+                retire_engine_run(run)  # saved by the engine, not kept by the web
+                raise
+        except StoreBusy as exc:
+            _fail(run, f"考核库在 {exc.wait:g} 秒内一直被其他运行或导入占用，本运行未计算；请稍后"
+                       f"重新运行 the store stayed busy with another run or import for "
+                       f"{exc.wait:g} s; the run was not computed, start it again later")
         except Exception as exc:  # the job's failure state carries the message
             log.exception("run %s failed", run.pk)
-            jobs.retry_busy(lambda: Run.objects.filter(pk=run.pk).update(
-                status=Run.Status.FAILED, error=str(exc)[:4000], finished=timezone.now(),
-                message="失败 failed", waiting_since=None))
+            _fail(run, str(exc))
+
+
+def _fail(run: Run, error: str) -> None:
+    jobs.retry_busy(lambda: Run.objects.filter(pk=run.pk).update(
+        status=Run.Status.FAILED, error=error[:4000], finished=timezone.now(),
+        message="失败 failed", waiting_since=None))
+
+
+def retire_engine_run(run: Run) -> None:
+    """Take a run the web fails out of the engine's history (engine/history.retire_run), so
+    that bottom-n streaks and results:SCHEME sources never count a run nobody can see."""
+    if not run.engine_run_id:
+        return
+    from kaohe.engine.history import retire_run
+
+    try:
+        with store_lock:
+            retire_run(workspace().store, run.engine_run_id)
+    except Exception:
+        log.exception("run %s: engine run %s not retired", run.pk, run.engine_run_id)
 
 
 def _num(v: Any) -> float | None:
