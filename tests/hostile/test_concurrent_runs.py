@@ -149,6 +149,23 @@ def test_a_cli_run_that_cannot_have_the_store_gives_up_with_exit_2(ws: Path) -> 
     assert store_runs(ws) == before  # nothing stored
 
 
+def test_an_import_waits_for_a_writer_then_imports(ws: Path, tmp_path: Path) -> None:
+    praise = tmp_path / "praise.csv"
+    praise.write_text("表扬编号,被表扬人工号,表扬时间,表扬渠道\n"
+                      "BY20261001001,0010489,2026-10-01 10:00:00,现场意见簿\n", encoding="utf-8")
+    with writing(ws):
+        proc = subprocess.Popen([*KAOHE, "-w", str(ws), "import", "praises", str(praise)],
+                                env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        assert WAITING in wait_for(WAITING, proc)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, (out, err)
+    with Store(ws / "store.duckdb").connect(read_only=True) as con:
+        stored = con.execute("SELECT count(*) FROM fact_praises WHERE praise_id = "
+                             "'BY20261001001'").fetchall()
+    assert stored == [(1,)]
+
+
 # ------------------------------------------------------------------------- kill and restart
 
 def free_port() -> int:
