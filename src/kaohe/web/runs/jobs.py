@@ -175,7 +175,12 @@ class _Worker:
             while not self.stopping:
                 self.event.clear()
                 close_old_connections()
-                run = claim()
+                try:
+                    run = claim()
+                except Exception:  # the database is gone or busy: the next wake starts over
+                    log.exception("worker: claiming a run failed; the worker stops")
+                    self.leave()
+                    return
                 if run is not None:
                     self.current = run.pk
                     try:
@@ -191,10 +196,18 @@ class _Worker:
                 if (timezone.now() - idle_since).total_seconds() >= IDLE:
                     with self.lock:
                         if not self.event.is_set():
-                            self.thread = None
+                            self.leave(locked=True)
                             return
         finally:
             connection.close()
+
+    def leave(self, locked: bool = False) -> None:
+        """This thread ends: the next ``wake`` starts another."""
+        if not locked:
+            with self.lock:
+                self.leave(locked=True)
+        elif self.thread is threading.current_thread():
+            self.thread = None
 
     def stop(self, timeout: float) -> None:
         """End the worker after the run it computes (tests; a server shutting down)."""
