@@ -34,7 +34,7 @@ from kaohe.web.runs.models import Run
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-HOST = socket.gethostname()
+HOST = socket.gethostname()[:80]  # the worker id fits its column
 _ids: dict[int, str] = {}
 
 
