@@ -214,9 +214,9 @@ def serve(ws: Path, port: int) -> subprocess.Popen[bytes]:
 
 def prepare_site(ws: Path) -> int:
     """Set up the web database and an administrator; the scheme's id."""
-    subprocess.run([*KAOHE, "-w", str(ws), "serve", "--setup-only"], env=env(), check=True,
-                   capture_output=True)
     code = (
+        "from django.core.management import call_command\n"
+        "call_command('kaohe_setup')\n"
         "from django.contrib.auth import get_user_model\n"
         "from kaohe.web.accounts.models import Profile\n"
         "from kaohe.web.core.roles import Role\n"
