@@ -38,7 +38,7 @@ serve: install
 
 test: install sysdeps-test
 	$(BIN)/python -m pytest -q
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q tests/web
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q tests/web tests/hostile/test_concurrent_runs.py
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
@@ -11,11 +13,39 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from kaohe.cli.main import Context, err, out
 from kaohe.errors import InputError
 from kaohe.periods import Period
+from kaohe.workspace.lock import DEFAULT_WAIT
+
+if TYPE_CHECKING:
+    from kaohe.workspace import Workspace
 
 
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                     "{task.total}"), TimeElapsedColumn(), console=err, transient=True)
+
+
+def wait_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--wait SECONDS: how long a command waits while another process writes the store."""
+    return click.option(
+        "--wait", "wait", type=click.FloatRange(min=0), default=DEFAULT_WAIT, show_default=True,
+        metavar="SECONDS", help="考核库被占用时最多等待的秒数 seconds to wait while another run or "
+        "import writes the store (then exit 2)")(f)
+
+
+def open_workspace(ctx: Context, wait: float) -> Workspace:
+    """The workspace, its store waiting up to ``wait`` s for another process and saying so."""
+    from kaohe.workspace import Workspace
+
+    ws = Workspace.open(ctx.workspace)
+
+    def waiting(now: bool) -> None:
+        if now:
+            err.print(f"另一个运行正在写入考核库，等待中…（最多 {wait:g} 秒）another run is writing "
+                      f"the store, waiting (up to {wait:g} s, --wait)", highlight=False,
+                      markup=False)
+
+    ws.store.wait_for_lock(wait, waiting)
+    return ws
 
 
 @click.command(help="校验工作区与方案 validate the workspace and schemes")
@@ -44,13 +74,13 @@ class _Fail(InputError):
               help="先删除该期间的已有数据 replace this period's facts (re-delivered data)")
 @click.option("--header-row", type=int, default=None, help="表头所在行 header row (1-based)")
 @click.option("--sheet", default=None, help="Excel 工作表名 sheet name")
+@wait_option
 @click.pass_obj
 def import_(ctx: Context, source: str, file: Path, replace: str | None, header_row: int | None,
-            sheet: str | None) -> None:
-    from kaohe.workspace import Workspace
+            sheet: str | None, wait: float) -> None:
     from kaohe.workspace.importer import import_file
 
-    ws = Workspace.open(ctx.workspace)
+    ws = open_workspace(ctx, wait)
     period = Period.parse(replace) if replace else None
     with err.status(f"导入 importing {escape(str(file))} …"):
         report = import_file(ws.store, ws.org, ws.source(source), file, period, header_row, sheet,
@@ -70,16 +100,16 @@ def import_(ctx: Context, source: str, file: Path, replace: str | None, header_r
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
               help="输出文件 .json .csv .xlsx .parquet")
 @click.option("--top", type=int, default=20, show_default=True, help="显示前 N 名 rows shown")
+@wait_option
 @click.pass_obj
 def run(ctx: Context, scheme: str, period: str, engine: str | None, out_file: Path | None,
-        top: int) -> None:
+        top: int, wait: float) -> None:
     from kaohe.engine.run import run_scheme
     from kaohe.report import SUFFIXES, print_ranking, write_result
-    from kaohe.workspace import Workspace
 
     if out_file is not None and out_file.suffix.lower() not in SUFFIXES:
         raise InputError(f"--out {out_file}: 不支持的格式 unsupported format; use {SUFFIXES}")
-    ws = Workspace.open(ctx.workspace)
+    ws = open_workspace(ctx, wait)
     with _progress() as bar:
         task = bar.add_task(escape(f"{scheme} {period}"), total=5)
 
@@ -101,13 +131,13 @@ def run(ctx: Context, scheme: str, period: str, engine: str | None, out_file: Pa
 @click.option("--entity", "-e", required=True, help="人员或单位编号 person or unit id")
 @click.option("--rows", type=int, default=0, help="显示 N 行明细 show N fact rows per source")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None)
+@wait_option
 @click.pass_obj
 def explain(ctx: Context, scheme: str, period: str, entity: str, rows: int,
-            engine: str | None) -> None:
+            engine: str | None, wait: float) -> None:
     from kaohe.cli.explaining import explain_entity
-    from kaohe.workspace import Workspace
 
-    explain_entity(Workspace.open(ctx.workspace), scheme, period, entity, rows, engine, out)
+    explain_entity(open_workspace(ctx, wait), scheme, period, entity, rows, engine, out)
 
 
 @click.command(help="生成并运行演示工作区 build, run and report a realistic demo workspace")

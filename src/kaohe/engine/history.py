@@ -149,3 +149,15 @@ def _value_rows(result: RunResult, codes: list[str], run_no: int) -> pa.Table:
         "points": stacked("p_"),
         "missing": pa.array(missing, pa.bool_()),
     })
+
+
+def retire_run(store: Store, run_id: str) -> bool:
+    """Mark a stored run ``retired``: a run the web could not keep (it failed after the engine
+    saved it). Only ``done`` runs count in the history (LATEST_RUNS), so the engine's history
+    agrees with what the web shows. True when the store held the run as done."""
+    if not store.path.exists():
+        return False
+    with store.connect() as con:
+        rows = con.execute("UPDATE runs SET status = 'retired' WHERE run_id = ? AND "
+                           "status = 'done' RETURNING run_id", [run_id]).fetchall()
+    return bool(rows)

@@ -106,13 +106,20 @@ def _peer_group_of(scheme: Scheme, pop: pa.Table, only: str) -> pa.Table:
     return pop.filter(pc.equal(pop["_g"], mine["_g"][0]))
 
 
+def new_run_id(started: datetime) -> str:
+    """A run's id in the store: its start time and a random suffix."""
+    return started.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
                save: bool = True, progress: Progress | None = None,
-               scheme: Scheme | None = None, only: str | None = None) -> RunOutput:
+               scheme: Scheme | None = None, only: str | None = None,
+               run_id: str | None = None) -> RunOutput:
     """Compute scheme ``code`` for a period; ``scheme`` overrides the workspace's file (the web
     recomputes a past period with the version it was first run with). ``only``: keep one
     entity's row (explain): ranks still see everyone, but of millions of items only that row
-    is converted; such a run is never stored."""
+    is converted; such a run is never stored. ``run_id`` names the stored run (the web records
+    it before the run, to find the run again after a crash)."""
     say = progress or (lambda _m: None)
     engine = engine or ws.settings.engine
     if engine not in ("duckdb", "spark"):
@@ -137,7 +144,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     say(f"计算 computing on {engine}")
     if engine == "duckdb":
         from kaohe.engine.backends import duckdb_backend
-        table, sql = duckdb_backend.execute(cs, period, inputs)
+        with ws.store.reading():  # its read-only connection waits out another process's write
+            table, sql = duckdb_backend.execute(cs, period, inputs)
     else:
         from kaohe.engine.backends import spark_backend
         table, sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)
@@ -145,7 +153,7 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
         table, save = table.filter(pc.equal(table["id"], only)), False
     parts = table.select(["id", *cs.part_source])
     df = table.drop_columns(list(cs.part_source)).to_pandas()
-    run_id = started.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    run_id = run_id or new_run_id(started)
     result = RunResult(
         scheme=scheme.code, title=scheme.name, period=str(period), run_id=run_id,
         entity=scheme.entity, peers=scheme.peers,

@@ -88,8 +88,14 @@ TEMPLATES = [{
 DATABASES = {"default": dj_database_url.config(
     default=f"sqlite:///{WORKSPACE / 'web.sqlite3'}", conn_max_age=0)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Runs write from a background thread while requests read: wait rather than fail.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # Runs write from a background thread (or another server process) while requests read and
+    # write: wait rather than fail. WAL lets readers read while a run stores its results; a
+    # transaction takes the write lock when it begins (IMMEDIATE), so it waits out the busy
+    # timeout there instead of failing at once with "database is locked" when a transaction
+    # that began by reading tries to write after another connection wrote.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 30, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -147,6 +153,10 @@ MEDIA_URL = "/media/"  # never routed: attachments are streamed by a scoped view
 
 # Runs start in a background thread; tests may run them inline.
 KAOHE_RUNS_INLINE = os.environ.get("KAOHE_RUNS_INLINE", "") == "1"
+# A run waits this long for another process (the CLI, another server) to release the store.
+KAOHE_RUN_STORE_WAIT = float(os.environ.get("KAOHE_RUN_STORE_WAIT", "3600"))
+# A running run whose worker has been silent this long is reconciled (docs/operations.md).
+KAOHE_RUN_STALE_SECONDS = 60
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -1,7 +1,9 @@
 """The store: one DuckDB file in the workspace holding facts, imports and run history.
 
 Connections are short-lived (one per operation) so that a run can open its own hardened
-connection without sharing a database instance whose configuration it locks.
+connection without sharing a database instance whose configuration it locks. Each one holds the
+store's lock file (``lock.StoreLock``) while it is open: writers one at a time, readers
+together, and whoever comes second waits for its turn instead of failing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from kaohe.workspace.import_order import SEQ, add_seq, tables_without_seq
+from kaohe.workspace.lock import DEFAULT_WAIT, OnWait, StoreLock
 from kaohe.workspace.sources import Source
 
 SQL_TYPES = {
@@ -135,33 +138,49 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, wait: float = DEFAULT_WAIT,
+                 on_wait: OnWait | None = None) -> None:
         self.path = path
         self._checked = False  # the layout of the run tables is current
+        # how long a connection waits for another process's, and whom it tells that it waits
+        self.lock = StoreLock(path, wait, on_wait)
+
+    def wait_for_lock(self, wait: float, on_wait: OnWait | None = None) -> None:
+        """Wait up to ``wait`` seconds for another process's connection (the CLI's --wait)."""
+        self.lock.wait, self.lock.on_wait = wait, on_wait
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the shared lock around a connection opened elsewhere (the engine's hardened
+        read-only connection), so that no writer changes the store under it."""
+        with self.lock.hold(exclusive=False):
+            yield
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if read_only and not self.path.exists():
             read_only = False
         if read_only and not self._checked:
-            with duckdb.connect(str(self.path), read_only=True) as con:
+            with self.lock.hold(exclusive=False), \
+                    duckdb.connect(str(self.path), read_only=True) as con:
                 old = _needs_upgrade(con)
             if old:  # migrate once, through a writing connection
                 with self.connect():
                     pass
             self._checked = True
-        con = duckdb.connect(str(self.path), read_only=read_only)
-        try:
-            if not read_only:
-                if not self._checked and _old_layout(con):
-                    _migrate(con)
-                con.execute(_SCHEMA)
-                if not self._checked and _needs_upgrade(con):
-                    _upgrade(con)
-                self._checked = True
-            yield con
-        finally:
-            con.close()
+        with self.lock.hold(exclusive=not read_only):
+            con = duckdb.connect(str(self.path), read_only=read_only)
+            try:
+                if not read_only:
+                    if not self._checked and _old_layout(con):
+                        _migrate(con)
+                    con.execute(_SCHEMA)
+                    if not self._checked and _needs_upgrade(con):
+                        _upgrade(con)
+                    self._checked = True
+                yield con
+            finally:
+                con.close()
 
     @staticmethod
     def ensure_fact_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:

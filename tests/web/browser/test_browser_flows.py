@@ -49,6 +49,12 @@ class UploadTests(BrowserTestCase):
 class RunProgressTests(BrowserTestCase):
     schemes = ()
 
+    def tearDown(self) -> None:
+        from kaohe.web.runs import jobs
+
+        jobs.stop()  # the run worker ends before the database is flushed under it
+        super().tearDown()
+
     def test_start_a_run_and_watch_it_finish(self) -> None:
         # a company-wide scheme: an admin runs it (roles.WHOLE_SCHEME)
         with self.page_for("admin") as page:

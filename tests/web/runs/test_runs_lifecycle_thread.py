@@ -6,7 +6,6 @@ A TransactionTestCase, so that the thread (its own database connection) sees the
 
 from __future__ import annotations
 
-import threading
 import time
 
 from django.contrib.auth import get_user_model
@@ -17,6 +16,7 @@ from kaohe.web.accounts.models import Profile
 from kaohe.web.core.roles import Role
 from kaohe.web.core.workspace import store_lock, workspace
 from kaohe.web.org.sync import sync_org
+from kaohe.web.runs import jobs
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.schemes.models import Scheme
 from kaohe.web.schemes.services import sync_schemes
@@ -32,10 +32,11 @@ class BackgroundRunTests(TransactionTestCase):
         Profile.objects.create(user=user, role=Role.ADMIN)
         self.client.force_login(user)
 
+    def tearDown(self) -> None:
+        jobs.stop()  # before the database is flushed under it
+
     def wait_for_thread(self, run: Run) -> None:
-        for t in threading.enumerate():
-            if t.name == f"kaohe-run-{run.pk}":
-                t.join(timeout=120)
+        self.assertTrue(jobs.wait_idle(120))
 
     def test_start_returns_at_once_and_progress_reaches_done(self) -> None:
         scheme = Scheme.objects.get(code="hall_service")

@@ -60,6 +60,11 @@ class Run(ChangeLogged):
     grades = models.JSONField(default=list)  # [[min, label], ...]
     peers = models.JSONField(default=list)
     has_payout = models.BooleanField(default=False)
+    # The job (runs/jobs.py): which process computes the run ("host:pid:token"), its last sign
+    # of life, and since when it waits for another process to release the store.
+    worker = models.CharField(max_length=120, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("发起人"))

@@ -1,21 +1,23 @@
 """Create, execute and adjust runs: the seam between the web and kaohe's engine.
 
-``create_run`` records a queued run; ``start_run`` executes it in a background thread (or
-inline when ``KAOHE_RUNS_INLINE``); ``execute_run`` calls the engine with the scheme version
-the run names, then copies the results into ``Result``/``Score`` rows in one transaction.
-Progress is written with ``QuerySet.update`` (no audit entry per step).
+``create_run`` records a queued run; ``start_run`` hands it to this process's worker thread
+(jobs.py; or computes it inline when ``KAOHE_RUNS_INLINE``); ``compute`` calls the engine with
+the scheme version the run names, then copies the results into ``Result``/``Score`` rows in one
+transaction. Progress is written with ``QuerySet.update`` (no audit entry per step), and a
+progress step the database is too busy to record is skipped, never the run.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from kaohe.periods import parse_period
@@ -24,14 +26,17 @@ from kaohe.web.audit.middleware import acting_as
 from kaohe.web.core.workspace import store_lock, workspace
 from kaohe.web.org.models import Unit
 from kaohe.web.runs.coverage import check_coverage
+from kaohe.web.runs import jobs
 from kaohe.web.runs.models import Result, Run, Score
 from kaohe.web.runs.ranking import Ranked, adjusted_total, rerank
 from kaohe.web.schemes.models import Scheme, SchemeVersion
+from kaohe.workspace.lock import StoreBusy
 
 log = logging.getLogger(__name__)
 
 # Engine progress messages (engine/run.py) → percent shown in the progress bar.
 STEPS = [("编译", 10), ("准备", 25), ("计算", 45), ("保存", 80)]
+WAITING = "等待中：另一个运行或导入正在使用考核库 waiting: another run or import is using the store"
 
 
 def create_run(scheme: Scheme, period: str, user: Any, version: SchemeVersion | None = None,
@@ -46,21 +51,29 @@ def create_run(scheme: Scheme, period: str, user: Any, version: SchemeVersion | 
 
 
 def start_run(run: Run) -> None:
-    """Execute ``run`` without blocking the request."""
+    """Queue ``run`` for this process's worker without blocking the request (or compute it
+    now when ``KAOHE_RUNS_INLINE``)."""
     if settings.KAOHE_RUNS_INLINE:
         execute_run(run.pk)
         return
-    user = run.started_by
+    jobs.wake()
 
-    def work() -> None:
-        close_old_connections()
-        try:
-            with acting_as(user):
-                execute_run(run.pk)
-        finally:
-            close_old_connections()
 
-    threading.Thread(target=work, name=f"kaohe-run-{run.pk}", daemon=True).start()
+def execute_run(run_pk: int) -> Run:
+    """Compute queued run ``run_pk`` in this thread (inline runs, ``kaohe_setup --demo``)."""
+    run = jobs.claim(run_pk)
+    if run is not None:
+        with jobs.inline(run.pk):
+            compute(run)
+    return Run.objects.get(pk=run_pk)
+
+
+def _quietly(run_pk: int, **fields: Any) -> None:
+    """Record progress; a database busy past its timeout costs this step, not the run."""
+    try:
+        Run.objects.filter(pk=run_pk).update(**fields)
+    except OperationalError:
+        log.warning("run %s: progress %s not recorded (database busy)", run_pk, fields)
 
 
 def _progress(run_pk: int) -> Any:
@@ -69,32 +82,83 @@ def _progress(run_pk: int) -> Any:
         fields: dict[str, Any] = {"message": message[:200]}
         if pct is not None:
             fields["progress"] = pct
-        Run.objects.filter(pk=run_pk).update(**fields)
+        _quietly(run_pk, **fields)
     return say
 
 
-def execute_run(run_pk: int) -> Run:
-    """Compute the run; on failure the run is marked failed with the error (nothing stored)."""
-    run = Run.objects.select_related("scheme", "version").get(pk=run_pk)
-    Run.objects.filter(pk=run_pk).update(status=Run.Status.RUNNING, started=timezone.now(),
-                                         progress=5, message="开始 starting")
-    try:
-        from kaohe.engine.run import run_scheme
+def _waiting(run_pk: int) -> Callable[[bool], None]:
+    """Show on the run's page that it waits for the store, and when it stops waiting."""
+    def waiting(now: bool) -> None:
+        if now:
+            _quietly(run_pk, waiting_since=timezone.now(), message=WAITING)
+        else:
+            _quietly(run_pk, waiting_since=None, message="继续 resuming")
+    return waiting
 
-        scheme = parse_scheme(run.version.text, run.scheme.code)
+
+@contextmanager
+def _store_turn(notify: Callable[[bool], None]) -> Iterator[None]:
+    """This process's turn at the store (``store_lock``), saying so while it waits for it."""
+    if not store_lock.acquire(blocking=False):
+        notify(True)
+        store_lock.acquire()
+        notify(False)
+    try:
+        yield
+    finally:
+        store_lock.release()
+
+
+def compute(run: Run, heartbeat: bool = False) -> None:
+    """Compute a claimed run; on failure the run is marked failed with the error (nothing
+    stored). ``heartbeat``: stamp the run while computing (the worker thread)."""
+    from kaohe.engine.run import run_scheme
+
+    alive = jobs.heartbeat(run.pk) if heartbeat else nullcontext()
+    with alive, acting_as(run.started_by):
+        try:
+            scheme = parse_scheme(run.version.text, run.scheme.code)
+            waiting = _waiting(run.pk)
+            with _store_turn(waiting):
+                ws = workspace()
+                ws.store.wait_for_lock(settings.KAOHE_RUN_STORE_WAIT, waiting)
+                out = run_scheme(ws, run.scheme.code, run.period, engine=run.engine,
+                                 progress=_progress(run.pk), scheme=scheme,
+                                 run_id=run.engine_run_id or None)
+                org = ws.org
+            _quietly(run.pk, progress=90, message="写入结果 storing results")
+            try:
+                jobs.retry_busy(lambda: store_results(run, out.result, org))
+            except Exception:
+                retire_engine_run(run)  # saved by the engine, not kept by the web
+                raise
+        except StoreBusy as exc:
+            _fail(run, f"考核库在 {exc.wait:g} 秒内一直被其他运行或导入占用，本运行未计算；请稍后"
+                       f"重新运行 the store stayed busy with another run or import for "
+                       f"{exc.wait:g} s; the run was not computed, start it again later")
+        except Exception as exc:  # the job's failure state carries the message
+            log.exception("run %s failed", run.pk)
+            _fail(run, str(exc))
+
+
+def _fail(run: Run, error: str) -> None:
+    jobs.retry_busy(lambda: Run.objects.filter(pk=run.pk).update(
+        status=Run.Status.FAILED, error=error[:4000], finished=timezone.now(),
+        message="失败 failed", waiting_since=None))
+
+
+def retire_engine_run(run: Run) -> None:
+    """Take a run the web fails out of the engine's history (engine/history.retire_run), so
+    that bottom-n streaks and results:SCHEME sources never count a run nobody can see."""
+    if not run.engine_run_id:
+        return
+    from kaohe.engine.history import retire_run
+
+    try:
         with store_lock:
-            ws = workspace()
-            out = run_scheme(ws, run.scheme.code, run.period, engine=run.engine,
-                             progress=_progress(run_pk), scheme=scheme)
-            org = ws.org
-        Run.objects.filter(pk=run_pk).update(progress=90, message="写入结果 storing results")
-        _store_results(run, out.result, org)
-    except Exception as exc:  # the job's failure state carries the message
-        log.exception("run %s failed", run_pk)
-        Run.objects.filter(pk=run_pk).update(status=Run.Status.FAILED, error=str(exc)[:4000],
-                                             finished=timezone.now(), message="失败 failed")
-        return Run.objects.get(pk=run_pk)
-    return Run.objects.get(pk=run_pk)
+            retire_run(workspace().store, run.engine_run_id)
+    except Exception:
+        log.exception("run %s: engine run %s not retired", run.pk, run.engine_run_id)
 
 
 def _num(v: Any) -> float | None:
@@ -113,7 +177,7 @@ def _dec(v: Any) -> Decimal | None:
 
 
 @transaction.atomic
-def _store_results(run: Run, result: Any, org: Any) -> None:
+def store_results(run: Run, result: Any, org: Any) -> None:
     from kaohe.periods import parse_period as pp
 
     period = pp(run.period, run.scheme.period)
@@ -131,7 +195,8 @@ def _store_results(run: Run, result: Any, org: Any) -> None:
         eid = str(row["id"])
         unit_id = person_unit.get(eid) if result.entity == "person" else eid
         total = _dec(row["total"]) or Decimal("0.00")
-        group_key = "/".join(str(row.get(f"g_{p}") or "") for p in peers)
+        group_key = (str(row["group_key"]) if "group_key" in row  # read back from the store
+                     else "/".join(str(row.get(f"g_{p}") or "") for p in peers))
         results.append(Result(
             run=run, entity_id=eid, name=str(row.get("name") or eid),
             unit_id=unit_id if unit_id in units else None,
@@ -158,6 +223,7 @@ def _store_results(run: Run, result: Any, org: Any) -> None:
     run.status = Run.Status.DONE
     run.progress = 100
     run.message = "完成 done"
+    run.waiting_since = None
     run.finished = timezone.now()
     run.engine_run_id = result.run_id
     run.entity = result.entity
@@ -168,7 +234,8 @@ def _store_results(run: Run, result: Any, org: Any) -> None:
                        "rule": i.rule, "formula": i.formula, "source": i.source,
                        "missing": i.missing} for i in result.indicators]
     # Only the fields set here: ``run`` was loaded before the start time was recorded.
-    run.save(update_fields=["status", "progress", "message", "finished", "engine_run_id",
+    run.save(update_fields=["status", "progress", "message", "waiting_since", "finished",
+                            "engine_run_id",
                             "entity", "peers", "grades", "has_payout", "indicators"])
 
 

@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 from kaohe.errors import InputError
 from kaohe.periods import parse_period
 from kaohe.web.core.roles import Action, can
-from kaohe.web.runs import notice, services
+from kaohe.web.runs import jobs, notice, recovery, services
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.notice import (
     NoticeFontMissing,
@@ -148,12 +148,15 @@ def run_new(request: HttpRequest) -> HttpResponse:
                    initial={"scheme": request.GET.get("scheme"),
                             "period": request.GET.get("period")})
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            # re-checked inside the transaction (the form's querysets ran before it)
-            scheme = Scheme.objects.restrict(request.user, Action.RUN).get(
-                pk=form.cleaned_data["scheme"].pk)
-            run = services.create_run(scheme, form.cleaned_data["period"], request.user,
-                                      version=form.cleaned_data["version"])
+        def create() -> Run:
+            with transaction.atomic():
+                # re-checked inside the transaction (the form's querysets ran before it)
+                scheme = Scheme.objects.restrict(request.user, Action.RUN).get(
+                    pk=form.cleaned_data["scheme"].pk)
+                return services.create_run(scheme, form.cleaned_data["period"], request.user,
+                                           version=form.cleaned_data["version"])
+
+        run = jobs.retry_busy(create)
         # After the commit, so that the background thread sees the run (and never blocks us).
         services.start_run(run)
         messages.success(request, _("已开始计算 %(run)s") % {"run": run})
@@ -189,7 +192,7 @@ def _run_or_404(request: HttpRequest, pk: int, action: str = Action.VIEW) -> Run
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Status and progress of a run; for a done run, a summary of the results in scope."""
-    run = _run_or_404(request, pk)
+    run = recovery.check(_run_or_404(request, pk))
     results = Result.objects.restrict(request.user).filter(run=run)
     ctx: dict[str, Any] = {
         "run": run, "error": run.error_for(request.user),
@@ -197,7 +200,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_publish": Run.objects.restrict(request.user, Action.PUBLISH).filter(
             pk=run.pk).exists(),
         "can_run": Scheme.objects.restrict(request.user, Action.RUN).filter(
-            pk=run.scheme_id).exists()}
+            pk=run.scheme_id).exists(),
+        "queue": queue_state(run)}
     if run.status == Run.Status.DONE:
         summary = results.aggregate(n=Count("pk"), vetoed=Count("pk", filter=Q(vetoed=True)),
                                     eliminate=Count("pk", filter=Q(eliminate=True)),
@@ -222,13 +226,36 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "runs/run_detail.html", ctx)
 
 
+def queue_state(run: Run) -> dict[str, Any]:
+    """Whether the run waits, and for what: queued behind other runs (排队中), or claimed and
+    waiting for another process to release the store (等待中)."""
+    if run.status == Run.Status.QUEUED:
+        ahead = list(Run.objects.filter(
+            Q(status=Run.Status.RUNNING) | Q(status=Run.Status.QUEUED, created__lt=run.created)
+            | Q(status=Run.Status.QUEUED, created=run.created, pk__lt=run.pk))
+            .order_by("created", "pk").values_list("pk", flat=True)[:5])
+        if ahead:
+            ids = "、".join(f"#{pk}" for pk in ahead)
+            message = _("排队中：等待运行 %(ids)s 完成") % {"ids": ids}
+        else:
+            message = _("排队中，即将开始")
+        return {"waiting": True, "label": run.get_status_display(), "message": message}
+    if run.status == Run.Status.RUNNING and run.waiting_since is not None:
+        return {"waiting": True, "label": _("等待中"), "message": run.message}
+    return {"waiting": False, "label": run.get_status_display(), "message": run.message}
+
+
 @login_required
 def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
-    """``{status, progress, message, error, done, url}`` for the progress bar (progress.js)."""
-    run = _run_or_404(request, pk)
+    """``{status, status_label, progress, message, error, waiting, done, url}`` for the
+    progress bar (progress.js). A run whose worker is gone is reconciled first (recovery.py),
+    so that the page stops polling; ``waiting``: queued or waiting for the store."""
+    run = recovery.check(_run_or_404(request, pk))
+    queue = queue_state(run)
     return JsonResponse({
-        "status": run.status, "status_label": run.get_status_display(),
-        "progress": run.progress, "message": run.message, "error": run.error_for(request.user),
+        "status": run.status, "status_label": queue["label"],
+        "progress": run.progress, "message": queue["message"],
+        "error": run.error_for(request.user), "waiting": queue["waiting"],
         "done": run.status in (Run.Status.DONE, Run.Status.FAILED),
         "url": reverse("runs:detail", args=[run.pk])})
 

@@ -11,6 +11,7 @@
   var error = box.querySelector("[data-error]");
   var meter = box.querySelector("[role=progressbar]");
   var status = document.getElementById("run-status");
+  var waiting = box.querySelector("[data-waiting]");
 
   function show(p, text) {
     bar.style.width = p + "%";
@@ -28,6 +29,8 @@
       .then(function (data) {
         show(data.progress, data.message);
         if (status) status.textContent = data.status_label;
+        if (waiting) waiting.hidden = !data.waiting;  // queued, or waiting for the store
+        error.hidden = true;
         if (data.done) {
           window.location.reload();
         } else {
