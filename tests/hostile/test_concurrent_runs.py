@@ -85,7 +85,7 @@ def env() -> dict[str, str]:
     out.update(SITE_DB)
     src = str(Path(__file__).resolve().parents[2] / "src")
     out["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [os.environ.get("PYTHONPATH")])])
-    out["KAOHE_SECRET_KEY"] = "hostile-" + "k3y-Zq8vW2xR7pL0mN4tB6yC9dF1gH5j"
+    out["KAOHE_SECRET_KEY"] = "hostile-" + "k3y-Zq8vW2xR7pL0mN4tB6yC9dF1gH5j" * 2  # >= 50 chars
     return out
 
 
