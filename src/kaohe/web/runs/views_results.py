@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.roles import Action, Role, can, role_of
 from kaohe.web.org.models import Unit
-from kaohe.web.runs import charts
+from kaohe.web.runs import cells, charts
 from kaohe.web.runs.explain import fact_rows, fact_source, indicator_lines, point_indicators
 from kaohe.web.runs.notice import effective_ids
 from kaohe.web.runs.models import Result, Run, Score
@@ -162,9 +162,10 @@ def _sorted(qs: QuerySet[Result], run: Run, sort: str) -> QuerySet[Result]:
 
 
 def _attach_points(rows: list[Result], codes: list[str]) -> None:
+    # order_by(): Score's default ordering joins Result and Run only to sort; the dict does not
     points: dict[tuple[int, str], Decimal | None] = {
         (rid, code): p for rid, code, p in Score.objects.filter(
-            result__in=[r.pk for r in rows], code__in=codes).values_list(
+            result__in=[r.pk for r in rows], code__in=codes).order_by().values_list(
             "result_id", "code", "points")}
     for r in rows:
         r.points_list = [points.get((r.pk, c)) for c in codes]  # type: ignore[attr-defined]
@@ -175,11 +176,13 @@ def _attach_points(rows: list[Result], codes: list[str]) -> None:
 def ranking(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's results in scope, filterable, sortable, paginated."""
     run = _done_run(request.user, pk)
-    scoped = results_in_scope(request.user).filter(run=run)
-    if not scope_of(request.user).everything and not scoped.exists():
+    total_in_scope = results_in_scope(request.user).filter(run=run).count()
+    if not scope_of(request.user).everything and not total_in_scope:
         raise Http404
     qs, form, sort = _filtered(request, run)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # unfiltered, the paginator's count is the one just taken: do not count again
+    count = total_in_scope if not _narrowed(form) else None
+    page = _KnownCountPaginator(qs, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     inds = point_indicators(run)
     _attach_points(rows, [str(i["code"]) for i in inds])
@@ -192,8 +195,24 @@ def ranking(request: HttpRequest, pk: int) -> HttpResponse:
                    for i in inds]
     return render(request, "runs/ranking.html", {
         "run": run, "form": form, "page": page, "rows": rows, "headers": headers,
+        "table_rows": cells.ranking_rows(rows, run.pk, run.has_payout),
         "ind_headers": ind_headers, "count": page.paginator.count, "total_in_scope":
-        scoped.count(), "sort": sort})
+        total_in_scope, "sort": sort})
+
+
+class _KnownCountPaginator(Paginator):
+    """A paginator told the count when the view already has it (one COUNT query less)."""
+
+    def __init__(self, *args: Any, count: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def _narrowed(form: RankingFilter) -> bool:
+    """Whether the filter form removes rows (sorting does not)."""
+    data = form.cleaned_data if form.is_bound else {}
+    return any(data.get(k) for k in ("q", "group", "grade", "flagged"))
 
 
 def _header(key: str, label: str, sort: str) -> dict[str, Any]:
