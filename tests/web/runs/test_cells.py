@@ -15,7 +15,8 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kaohe.web.runs.cells import fixed2, ranking_rows, scorecard_url_maker
+from kaohe.web.runs.cells import fixed2, ranking_rows, scorecard_rows, scorecard_url_maker
+from kaohe.web.runs.explain import IndicatorLine
 from kaohe.web.runs.models import Result
 
 # the ranking row of runs/ranking.html before cells.py (commit 4578c71)
@@ -31,6 +32,20 @@ OLD_ROW = Template("""{% for r in rows %}
     <td>{% for label, css in r.flags %}<span class="tag {{ css }}">{{ label }}</span> {% endfor %}</td>
     {% for p in r.points_list %}<td class="num">{% if p is not None %}{{ p|floatformat:2 }}{% else %}—{% endif %}</td>{% endfor %}
   </tr>
+{% endfor %}""")  # noqa: E501
+
+# the scorecard's indicator row of runs/scorecard.html before cells.py (commit 4578c71)
+OLD_LINE = Template("""{% load i18n %}{% for i in lines %}
+<tr>
+  <td>{{ i.name }}<br><span class="muted">{{ i.code }}</span></td>
+  <td>{{ i.role_label }}</td>
+  <td class="num">{% if i.weight is not None %}{{ i.weight|floatformat:"-2" }}{% else %}—{% endif %}</td>
+  <td class="num">{% if i.missing %}<span class="warn">{% translate "缺失" %}</span>{% elif i.value is not None %}{{ i.value|floatformat:"-4" }}{% else %}—{% endif %}</td>
+  <td class="num">{% if i.points is not None %}{{ i.points|floatformat:2 }}{% else %}—{% endif %}</td>
+  <td class="formula"><code>{{ i.formula }}</code></td>
+  <td class="rule">{{ i.rule }}{% if i.missing_policy %}<br><span class="muted">{{ i.missing_policy }}</span>{% endif %}</td>
+  <td>{% if i.has_facts %}<a href="{% url 'runs:facts' run.pk result.entity_id i.code %}">{% translate "明细" %} · {{ i.source }}</a>{% elif i.source %}<span class="muted">{{ i.source }}</span>{% else %}<span class="muted">{% translate "派生" %}</span>{% endif %}</td>
+</tr>
 {% endfor %}""")  # noqa: E501
 
 LANGUAGES = ("zh-hans", "en")
@@ -93,3 +108,35 @@ def test_fixed2_is_floatformat_2(value: Decimal) -> None:
     for lang in LANGUAGES:
         with translation.override(lang):
             assert fixed2(value) == floatformat(value, 2), (lang, value)
+
+
+def line(code: str, **kw: object) -> IndicatorLine:
+    base: dict[str, object] = dict(
+        code=code, name=f"指标 {code} <i>", role="scored", role_label="计分", weight=0.3,
+        formula="sum(amount) / count(*) > 1 && x < 2", rule="rank 1→10 'a'", source="sales",
+        missing_policy="", value=1234.56789, points=Decimal("12.50"), missing=False,
+        has_facts=True)
+    base.update(kw)
+    return IndicatorLine(**base)  # type: ignore[arg-type]
+
+
+LINES = [
+    line("sales"),
+    line("quiz", weight=None, value=None, points=None, missing=True,
+         missing_policy="缺失按 0 计"),
+    line("derived", source=None, has_facts=False, weight=25, value=0.5, points=Decimal("-3.25")),
+    line("other", source="results:clerk_star", has_facts=False, weight=0.125, value=-0.00001,
+         points=Decimal("0.00")),
+    line("whole", value=7.0, weight=1.0, role="info", role_label="仅展示", points=None),
+]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_scorecard_rows_are_the_markup_the_template_gave(lang: str) -> None:
+    run = FakeRun(9, False)
+    card = result("a&b", "张三", "1")
+    with translation.override(lang):
+        old = OLD_LINE.render(Context({"lines": LINES, "run": run, "result": card}))
+        new = "".join(scorecard_rows(LINES, run.pk, card.entity_id))
+    assert squeeze(new) == squeeze(old)
+    assert "<i>" not in new

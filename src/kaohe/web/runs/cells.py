@@ -1,13 +1,13 @@
-"""Table cells of the result pages, formatted once in Python instead of cell by cell in the
-template engine.
+"""Table rows of the ranking and the scorecard, formatted once in Python instead of cell by
+cell in the template engine.
 
 Profiling the ranking page (docs/performance.md, "Result pages under load") showed Django's
 template engine spending most of a request on the table body: per cell a variable lookup, an
 ``{% if %}`` and a ``floatformat`` that goes through the locale machinery — about 850 of them
-for 50 rows. The cells hold plain text and numbers with two decimals, so they are built here
-with every text escaped (``esc``) and the template inserts the finished rows. The
-output is the markup the template produced before (whitespace between tags aside);
-tests/web/runs/test_cells.py compares the two.
+for 50 rows; the scorecard's indicator table the same on a smaller scale. The cells hold plain
+text and numbers, so they are built here with every text escaped (``esc``) and the templates
+insert the finished rows. The output is the markup the templates produced before (whitespace
+between tags aside); tests/web/runs/test_cells.py renders the old template rows beside these.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from html import escape as _escape
 from typing import Any
 from urllib.parse import quote
 
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _t
 
 CENT = Decimal("0.01")
 DASH = "—"
@@ -83,3 +85,37 @@ def ranking_row(r: Any, url: str, has_payout: bool) -> SafeString:
 def ranking_rows(rows: Iterable[Any], run_pk: int, has_payout: bool) -> list[SafeString]:
     url = scorecard_url_maker(run_pk)
     return [ranking_row(r, url(r.entity_id), has_payout) for r in rows]
+
+
+def scorecard_row(line: Any, facts_url: str | None) -> SafeString:
+    """One indicator of the scorecard table: ``line`` is an ``explain.IndicatorLine``;
+    ``facts_url`` its fact drill-down (None when it has no fact rows)."""
+    weight = floatformat(line.weight, "-2") if line.weight is not None else DASH
+    if line.missing:
+        value = f'<span class="warn">{esc(_t("缺失"))}</span>'
+    else:
+        value = floatformat(line.value, "-4") if line.value is not None else DASH
+    points = fixed2(line.points) if line.points is not None else DASH
+    rule = esc(line.rule)
+    if line.missing_policy:
+        rule += f'<br><span class="muted">{esc(line.missing_policy)}</span>'
+    if facts_url is not None:
+        data = f'<a href="{esc(facts_url)}">{esc(_t("明细"))} · {esc(line.source)}</a>'
+    elif line.source:
+        data = f'<span class="muted">{esc(line.source)}</span>'
+    else:
+        data = f'<span class="muted">{esc(_t("派生"))}</span>'
+    cells = [f'<td>{esc(line.name)}<br><span class="muted">{esc(line.code)}</span></td>',
+             f"<td>{esc(line.role_label)}</td>",
+             f'<td class="num">{weight}</td>',
+             f'<td class="num">{value}</td>',
+             f'<td class="num">{points}</td>',
+             f'<td class="formula"><code>{esc(line.formula)}</code></td>',
+             f'<td class="rule">{rule}</td>',
+             f"<td>{data}</td>"]
+    return mark_safe("<tr>\n  " + "\n  ".join(cells) + "\n</tr>")  # noqa: S308 - escaped
+
+
+def scorecard_rows(lines: Iterable[Any], run_pk: int, entity_id: str) -> list[SafeString]:
+    return [scorecard_row(line, reverse("runs:facts", args=[run_pk, entity_id, line.code])
+                          if line.has_facts else None) for line in lines]
