@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django import forms
 from django.template import Context, Template
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -15,7 +16,8 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kaohe.web.runs.cells import fixed2, ranking_rows, scorecard_rows, scorecard_url_maker
+from kaohe.web.runs.cells import (FastSelect, fixed2, ranking_rows, scorecard_rows,
+                                  scorecard_url_maker)
 from kaohe.web.runs.explain import IndicatorLine
 from kaohe.web.runs.models import Result
 
@@ -140,3 +142,16 @@ def test_scorecard_rows_are_the_markup_the_template_gave(lang: str) -> None:
         new = "".join(scorecard_rows(LINES, run.pk, card.entity_id))
     assert squeeze(new) == squeeze(old)
     assert "<i>" not in new
+
+
+CHOICES = [("", "全部"), ("a/b", "组 <A> & \"B\""), ("0", "零"), ("x'y", "x'y"),
+           ("部门", [("d1", "一部"), ("d2", "二部 <b>")])]
+
+
+@pytest.mark.parametrize("value", [None, "", "a/b", "0", "x'y", "d2", "nope", ["a/b", "0"]])
+@pytest.mark.parametrize("attrs", [None, {"id": "id_group", "required": True, "disabled": False,
+                                          "data-x": '1"2'}])
+def test_fast_select_is_djangos_select(value: object, attrs: dict[str, object] | None) -> None:
+    django_select = forms.Select(choices=CHOICES)
+    fast = FastSelect(choices=CHOICES)
+    assert fast.render("group", value, attrs) == django_select.render("group", value, attrs)

@@ -18,6 +18,7 @@ from html import escape as _escape
 from typing import Any
 from urllib.parse import quote
 
+from django import forms
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -119,3 +120,30 @@ def scorecard_row(line: Any, facts_url: str | None) -> SafeString:
 def scorecard_rows(lines: Iterable[Any], run_pk: int, entity_id: str) -> list[SafeString]:
     return [scorecard_row(line, reverse("runs:facts", args=[run_pk, entity_id, line.code])
                           if line.has_facts else None) for line in lines]
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    """django/forms/widgets/attrs.html: ``True`` is a bare name, ``False`` leaves it out."""
+    return "".join("" if v is False else f" {esc(k)}" if v is True else f' {esc(k)}="{esc(v)}"'
+                   for k, v in attrs.items())
+
+
+class FastSelect(forms.Select):
+    """``forms.Select`` with the markup of Django's select.html built in Python: the template
+    renders an include per option, which made the ranking's filter form (a dozen peer groups
+    and the grades) a tenth of the page's time. Optgroups are rendered as Django does."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None,
+               renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        out = [f'<select name="{esc(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                out.append(f'\n  <optgroup label="{esc(group_name)}">')
+            for o in options:
+                out.append(f'\n  <option value="{esc(o["value"])}"{_attrs(o["attrs"])}>'
+                           f'{esc(o["label"])}</option>\n')  # select_option.html's newline
+            if group_name:
+                out.append("\n  </optgroup>")
+        out.append("\n</select>")
+        return mark_safe("".join(out))  # noqa: S308 - every value escaped

@@ -98,8 +98,8 @@ SORTS: dict[str, tuple[str, ...]] = {
 class RankingFilter(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"placeholder": _("名称、编号或所属单位")}))
-    group = forms.ChoiceField(label=_("分组"), required=False)
-    grade = forms.ChoiceField(label=_("等级"), required=False)
+    group = forms.ChoiceField(label=_("分组"), required=False, widget=cells.FastSelect)
+    grade = forms.ChoiceField(label=_("等级"), required=False, widget=cells.FastSelect)
     flagged = forms.BooleanField(label=_("仅看有标记的"), required=False)
 
     def __init__(self, *args: Any, groups: list[tuple[str, str]], grades: list[str],
