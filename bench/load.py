@@ -3,7 +3,7 @@
 
     python -m bench.load [--workspace DIR] [--scale 1.0] [--clients 20] [--seconds 20]
                          [--pages ranking,scorecard] [--user admin] [--repeat 1]
-                         [--database-url postgresql://…]
+                         [--database-url postgresql://…] [--src DIR] [--json FILE]
 
 The demo workspace is built with `kaohe demo` (reused when DIR already holds one; default
 bench/out/load-demo) and set up by `kaohe serve --demo` (accounts, runs, published notices).
@@ -11,8 +11,11 @@ The server runs in its own process on a free 127.0.0.1 port and is stopped at th
 client is a thread with its own keep-alive connection and its own session (logged in as
 ``--user`` with the demo password). The ranking is the latest person run's first page; the
 scorecards cycle through the entities on that page. For each page it prints requests/s,
-latency p50/p95/p99 and errors (any status but 200, and connection failures); ``--json``
-writes them to a file. Nothing leaves the machine.
+latency p50/p95/p99, errors (any status but 200, and connection failures), the server
+process's CPU time per request (user + system, all its threads: less sensitive than the
+rates to other work on the machine) and the load average; ``--json`` writes them to a file.
+``--src`` serves another checkout's ``src/`` (a before/after comparison). Nothing leaves the
+machine.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from dataclasses import asdict, dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+import psutil
+
 from bench.common import OUT, ROOT
 
 HOST = "127.0.0.1"
@@ -44,10 +49,9 @@ def kaohe_cmd() -> list[str]:
     return [sys.executable, "-m", "kaohe"]
 
 
-def server_env(database_url: str | None) -> dict[str, str]:
+def server_env(database_url: str | None, src: Path = ROOT / "src") -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [env.get(
-        "PYTHONPATH")])])
+    env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
     env["KAOHE_DEMO"] = "1"
     env.setdefault("KAOHE_SECRET_KEY", secrets.token_urlsafe(50))
     env.pop("KAOHE_DEBUG", None)
@@ -172,6 +176,8 @@ class PageResult:
     p50_ms: float = 0.0
     p95_ms: float = 0.0
     p99_ms: float = 0.0
+    server_cpu_ms: float = 0.0  # the server process's CPU time per request
+    loadavg: float = 0.0  # the 1-minute load average at the end
     error_samples: list[str] = field(default_factory=list)
 
 
@@ -182,7 +188,13 @@ def percentile(sorted_ms: list[float], q: float) -> float:
         if len(sorted_ms) > 1 else sorted_ms[0]
 
 
-def hammer(clients: list[Client], page: str, urls: list[str], seconds: float) -> PageResult:
+def server_cpu(server: subprocess.Popen[bytes]) -> float:
+    times = psutil.Process(server.pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def hammer(clients: list[Client], page: str, urls: list[str], seconds: float,
+           server: subprocess.Popen[bytes]) -> PageResult:
     """Every client requests ``urls`` round-robin, back to back, for ``seconds``."""
     latencies: list[list[float]] = [[] for _ in clients]
     errors: list[list[str]] = [[] for _ in clients]
@@ -211,18 +223,22 @@ def hammer(clients: list[Client], page: str, urls: list[str], seconds: float) ->
                for i in range(len(clients))]
     for t in threads:
         t.start()
+    cpu0 = server_cpu(server)
     began = time.perf_counter()
     stop_at[0] = began + seconds
     start.wait()
     for t in threads:
         t.join(timeout=seconds + 120)
     elapsed = time.perf_counter() - began
+    cpu = server_cpu(server) - cpu0
     ms = sorted(x for per in latencies for x in per)
     errs = [e for per in errors for e in per]
     return PageResult(page=page, clients=len(clients), seconds=round(elapsed, 1),
                       requests=len(ms), errors=len(errs), rps=round(len(ms) / elapsed, 1),
                       p50_ms=round(percentile(ms, 50), 1), p95_ms=round(percentile(ms, 95), 1),
-                      p99_ms=round(percentile(ms, 99), 1), error_samples=errs[:5])
+                      p99_ms=round(percentile(ms, 99), 1),
+                      server_cpu_ms=round(cpu * 1000 / max(len(ms) + len(errs), 1), 1),
+                      loadavg=round(os.getloadavg()[0], 1), error_samples=errs[:5])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -238,6 +254,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=1, help="measure every page this many times")
     ap.add_argument("--database-url", default=None,
                     help="the web database (default: SQLite in the workspace)")
+    ap.add_argument("--src", type=Path, default=ROOT / "src",
+                    help="the src/ folder to serve (default: this checkout's)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = ap.parse_args(argv)
     seconds = min(max(args.seconds, 1.0), 600.0)
@@ -249,7 +267,7 @@ def main(argv: list[str] | None = None) -> None:
     workspace = args.workspace.resolve()
     workspace.parent.mkdir(parents=True, exist_ok=True)
     ensure_workspace(workspace, args.scale)
-    env = server_env(args.database_url)
+    env = server_env(args.database_url, args.src.resolve())
     port = free_port()
     print(f"starting kaohe serve on http://{HOST}:{port}/ …")
     server = start_server(workspace, port, env, workspace.parent / "load-serve.log")
@@ -264,12 +282,13 @@ def main(argv: list[str] | None = None) -> None:
         for _round in range(args.repeat):
             for page in pages:
                 if args.warmup > 0:
-                    hammer(clients, page, urls[page], args.warmup)
-                r = hammer(clients, page, urls[page], seconds)
+                    hammer(clients, page, urls[page], args.warmup, server)
+                r = hammer(clients, page, urls[page], seconds, server)
                 results.append(r)
                 print(f"  {page:<10} {r.rps:7.1f} req/s  p50 {r.p50_ms:7.1f} ms  "
                       f"p95 {r.p95_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms  "
-                      f"errors {r.errors} of {r.requests + r.errors}", flush=True)
+                      f"errors {r.errors} of {r.requests + r.errors}  "
+                      f"server CPU {r.server_cpu_ms:5.1f} ms/req  load {r.loadavg}", flush=True)
                 for e in r.error_samples:
                     print(f"      {e}")
     finally:
