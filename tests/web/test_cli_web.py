@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def kaohe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "kaohe", *args], capture_output=True,
@@ -33,7 +35,8 @@ def test_manage_runs_django_system_checks(web_workspace: Path, tmp_path: Path) -
     assert "no issues" in done.stdout
 
 
-def test_serve_keeps_database_connections_between_requests(monkeypatch, tmp_path: Path) -> None:
+def test_serve_keeps_database_connections_between_requests(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """kaohe serve reuses a thread's connection (docs/performance.md); tests and manage do not,
     and KAOHE_DB_CONN_MAX_AGE set by the operator wins."""
     import secrets
