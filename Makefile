@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DIR ?= demo-workspace
-# The web tests run on SQLite, then again on PostgreSQL (a server at 127.0.0.1:5432, trust auth).
+# The web tests run on SQLite, then again on PostgreSQL: the server at PG_URL when one answers,
+# else a throwaway server started for the run and removed afterwards (scripts/pg_for_tests.sh).
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -38,7 +39,8 @@ serve: install
 
 test: install sysdeps-test
 	$(BIN)/python -m pytest -q
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q tests/web tests/hostile/test_concurrent_runs.py
+	PYTHON=$(BIN)/python scripts/pg_for_tests.sh "$(PG_URL)" $(BIN)/python -m pytest -q tests/web \
+		tests/hostile/test_concurrent_runs.py
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Debian packages kaohe needs outside Python, installed when missing (fresh machines, CI):
 #   fonts-noto-cjk  — Chinese text in the PDF notices (通报) and in browser screenshots;
-#   chromium        — the browser the web tests drive with Playwright (test only).
-# Usage: scripts/sysdeps.sh [demo|test]
+#   chromium        — the browser the web tests drive with Playwright (test only);
+#   postgresql      — a throwaway server for the tests' PostgreSQL pass, installed only when no
+#                     server answers at PG_URL and none is installed (scripts/pg_for_tests.sh).
+# Usage: scripts/sysdeps.sh [demo|test|postgres]
 set -euo pipefail
-want=(fonts-noto-cjk)
-[ "${1:-test}" = "test" ] && want+=(chromium)
+case "${1:-test}" in
+  demo) want=(fonts-noto-cjk) ;;
+  test) want=(fonts-noto-cjk chromium) ;;
+  postgres) want=(postgresql) ;;
+  *) echo "usage: $0 [demo|test|postgres]" >&2; exit 2 ;;
+esac
 missing=()
 for pkg in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

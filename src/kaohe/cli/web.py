@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+SERVE_CONN_MAX_AGE = 600  # seconds a server thread reuses its database connection
+
 
 def _django(workspace: Path, demo: bool = False) -> None:
     """Point Django at ``workspace`` and start it; refuse a weak secret key (exit 2).
@@ -52,6 +54,8 @@ def _django(workspace: Path, demo: bool = False) -> None:
 @click.pass_obj
 def serve(ctx: object, host: str, port: int, demo: bool, setup_only: bool) -> None:
     workspace: Path = ctx.workspace  # type: ignore[attr-defined]
+    # The server's threads keep their database connections (docs/performance.md).
+    os.environ.setdefault("KAOHE_DB_CONN_MAX_AGE", str(SERVE_CONN_MAX_AGE))
     _django(workspace, demo)
     from django.core.management import call_command
 

@@ -7,6 +7,8 @@ Environment:
 - ``KAOHE_SECRET_KEY``: required (at least 50 characters, not repetitive: ``secret_key.py``)
   unless ``KAOHE_DEBUG=1`` (development: a random key per process).
 - ``KAOHE_ALLOWED_HOSTS``: comma-separated host names (default: localhost names).
+- ``KAOHE_DB_CONN_MAX_AGE``: seconds a database connection is reused (``kaohe serve``: 600;
+  otherwise 0, one per request).
 """
 
 from __future__ import annotations
@@ -85,8 +87,13 @@ TEMPLATES = [{
     ]},
 }]
 
+# `kaohe serve` keeps connections between requests (KAOHE_DB_CONN_MAX_AGE=600: one per server
+# thread, checked before reuse): opening one per request cost PostgreSQL a process fork each
+# time (docs/performance.md, "Result pages under load"). Elsewhere (tests, manage) 0: closed
+# after each request.
 DATABASES = {"default": dj_database_url.config(
-    default=f"sqlite:///{WORKSPACE / 'web.sqlite3'}", conn_max_age=0)}
+    default=f"sqlite:///{WORKSPACE / 'web.sqlite3'}",
+    conn_max_age=int(os.environ.get("KAOHE_DB_CONN_MAX_AGE", "0")), conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Runs write from a background thread (or another server process) while requests read and
     # write: wait rather than fail. WAL lets readers read while a run stores its results; a

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaohe.web.core.workspace import store_lock, workspace
 from kaohe.web.runs.models import Result, Run
+from kaohe.web.runs.scores_cache import scores_of
 
 RESULTS_PREFIX = "results:"  # kaohe.workspace.sources.RESULTS_PREFIX: derived, no fact rows
 
@@ -70,7 +71,7 @@ def point_indicators(run: Run) -> list[dict[str, Any]]:
 
 def indicator_lines(result: Result) -> list[IndicatorLine]:
     run = result.run
-    scores = {s.code: s for s in result.scores.all()}
+    scores = scores_of(run, [result.pk]).get(result.pk, {})  # cached: they never change
     lines = []
     for ind in run.indicators:
         code = str(ind.get("code"))

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.roles import Action, Role, can, role_of
 from kaohe.web.org.models import Unit
-from kaohe.web.runs import charts
+from kaohe.web.runs import cells, charts, scores_cache
 from kaohe.web.runs.explain import fact_rows, fact_source, indicator_lines, point_indicators
 from kaohe.web.runs.notice import effective_ids
 from kaohe.web.runs.models import Result, Run, Score
@@ -98,8 +98,8 @@ SORTS: dict[str, tuple[str, ...]] = {
 class RankingFilter(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"placeholder": _("名称、编号或所属单位")}))
-    group = forms.ChoiceField(label=_("分组"), required=False)
-    grade = forms.ChoiceField(label=_("等级"), required=False)
+    group = forms.ChoiceField(label=_("分组"), required=False, widget=cells.FastSelect)
+    grade = forms.ChoiceField(label=_("等级"), required=False, widget=cells.FastSelect)
     flagged = forms.BooleanField(label=_("仅看有标记的"), required=False)
 
     def __init__(self, *args: Any, groups: list[tuple[str, str]], grades: list[str],
@@ -161,13 +161,12 @@ def _sorted(qs: QuerySet[Result], run: Run, sort: str) -> QuerySet[Result]:
     return qs.order_by(*order, "entity_id")
 
 
-def _attach_points(rows: list[Result], codes: list[str]) -> None:
-    points: dict[tuple[int, str], Decimal | None] = {
-        (rid, code): p for rid, code, p in Score.objects.filter(
-            result__in=[r.pk for r in rows], code__in=codes).values_list(
-            "result_id", "code", "points")}
+def _attach_points(run: Run, rows: list[Result], codes: list[str]) -> None:
+    scores = scores_cache.scores_of(run, [r.pk for r in rows])
     for r in rows:
-        r.points_list = [points.get((r.pk, c)) for c in codes]  # type: ignore[attr-defined]
+        mine = scores.get(r.pk, {})
+        r.points_list = [mine[c].points if c in mine else None  # type: ignore[attr-defined]
+                         for c in codes]
         r.flags = flags_of(r)  # type: ignore[attr-defined]
 
 
@@ -175,14 +174,16 @@ def _attach_points(rows: list[Result], codes: list[str]) -> None:
 def ranking(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's results in scope, filterable, sortable, paginated."""
     run = _done_run(request.user, pk)
-    scoped = results_in_scope(request.user).filter(run=run)
-    if not scope_of(request.user).everything and not scoped.exists():
+    total_in_scope = results_in_scope(request.user).filter(run=run).count()
+    if not scope_of(request.user).everything and not total_in_scope:
         raise Http404
     qs, form, sort = _filtered(request, run)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # unfiltered, the paginator's count is the one just taken: do not count again
+    count = total_in_scope if not _narrowed(form) else None
+    page = _KnownCountPaginator(qs, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     inds = point_indicators(run)
-    _attach_points(rows, [str(i["code"]) for i in inds])
+    _attach_points(run, rows, [str(i["code"]) for i in inds])
     columns = [("rank", _t("排名")), ("name", _t("名称")), ("unit", _t("所属单位")),
                ("group", _t("分组")), ("total", _t("总分")), ("grade", _t("等级"))]
     if run.has_payout:
@@ -192,8 +193,24 @@ def ranking(request: HttpRequest, pk: int) -> HttpResponse:
                    for i in inds]
     return render(request, "runs/ranking.html", {
         "run": run, "form": form, "page": page, "rows": rows, "headers": headers,
+        "table_rows": cells.ranking_rows(rows, run.pk, run.has_payout),
         "ind_headers": ind_headers, "count": page.paginator.count, "total_in_scope":
-        scoped.count(), "sort": sort})
+        total_in_scope, "sort": sort})
+
+
+class _KnownCountPaginator(Paginator):
+    """A paginator told the count when the view already has it (one COUNT query less)."""
+
+    def __init__(self, *args: Any, count: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def _narrowed(form: RankingFilter) -> bool:
+    """Whether the filter form removes rows (sorting does not)."""
+    data = form.cleaned_data if form.is_bound else {}
+    return any(data.get(k) for k in ("q", "group", "grade", "flagged"))
 
 
 def _header(key: str, label: str, sort: str) -> dict[str, Any]:
@@ -218,7 +235,7 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     rows = list(qs)
     inds = point_indicators(run)
     codes = [str(i["code"]) for i in inds]
-    _attach_points(rows, codes)
+    _attach_points(run, rows, codes)
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
     sheet = book.add_worksheet(_t("排名"))
@@ -268,8 +285,10 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _scoped_result(request: HttpRequest, pk: int, entity_id: str) -> Result:
     run = _done_run(request.user, pk)
-    return get_object_or_404(results_in_scope(request.user).select_related(
-        "run__scheme", "run__version", "unit"), run=run, entity_id=entity_id)
+    result = get_object_or_404(results_in_scope(request.user).select_related("unit"),
+                               run=run, entity_id=entity_id)
+    result.run = run  # already read, with its scheme and version: not joined a second time
+    return result
 
 
 @login_required
@@ -288,8 +307,10 @@ def scorecard(request: HttpRequest, pk: int, entity_id: str) -> HttpResponse:
         pass
     else:
         appeals = list(Appeal.objects.restrict(request.user).filter(result=result))
+    lines = indicator_lines(result)
     return render(request, "runs/scorecard.html", {
-        "run": run, "result": result, "lines": indicator_lines(result),
+        "run": run, "result": result, "lines": lines,
+        "table_rows": cells.scorecard_rows(lines, run.pk, result.entity_id),
         "flags": flags_of(result), "appeal_url": appeal_url, "appeals": appeals,
         "trend_url": reverse("runs:trend", args=[run.scheme.code, result.entity_id]),
         "ranking_url": reverse("runs:ranking", args=[run.pk]),
