@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
@@ -14,6 +15,9 @@ from kaohe.formula import (
 )
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.sources import Source
+
+if TYPE_CHECKING:
+    from kaohe.engine.payout_lines import CompiledLine
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class CompiledScheme:
     part_source: Mapping[str, str]  # part column → source name
     payout_base: exp.Expression | None  # over v_<code> and a_<attribute> columns
     attributes: tuple[str, ...]  # numeric attributes the payout base reads
+    payout_lines: tuple[CompiledLine, ...] = ()  # every payout line (spec §10)
 
 
 def value_col(code: str) -> str:
@@ -35,6 +40,8 @@ def value_col(code: str) -> str:
 def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
                    attributes: Collection[str] = ()) -> CompiledScheme:
     """Check and compile every formula; raise Problems listing every problem found."""
+    from kaohe.engine.payout_lines import compile_lines  # it imports value_col from here
+
     problems: list[InputError] = []
     values: dict[str, CompiledValue] = {}
     derived_trees: dict[str, exp.Expression] = {}
@@ -89,12 +96,15 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
             base = compile_scalar(tree, lambda n: value_col(n) if n in codes else f"a_{n}")
         except FormulaError as exc:
             problems.append(exc)
+    lines, line_attrs, line_problems = compile_lines(scheme, attributes, base)
+    problems += line_problems
+    numeric_attrs = sorted({*numeric_attrs, *line_attrs})
     if problems:
         raise Problems(problems)
     derived = {c: compile_scalar(t, value_col) for c, t in derived_trees.items()}
     return CompiledScheme(scheme=scheme, sources=used, values=values, derived=derived,
                           levels=tuple(levels), part_source=part_source, payout_base=base,
-                          attributes=tuple(numeric_attrs))
+                          attributes=tuple(numeric_attrs), payout_lines=lines)
 
 
 def _levels(scheme: str, trees: Mapping[str, exp.Expression]) -> list[tuple[str, ...]]:

@@ -13,6 +13,7 @@ import pyarrow as pa
 from kaohe.engine import history
 from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import CompiledScheme, compile_scheme
+from kaohe.engine.consequences import consequence_fields
 from kaohe.engine.inputs import (
     history_table, person_unit_table, pop_table, population, tree_table,
 )
@@ -123,6 +124,7 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
             code=i.code, name=i.name, role=i.role, weight=i.weight, rule=i.describe_rule(),
             formula=i.value, source=i.source, missing=i.missing) for i in scheme.indicators),
         grades=scheme.grades, table=df, engine=engine, has_payout=scheme.payout is not None,
+        **consequence_fields(scheme),
     )
     if save:
         say("保存结果 saving the run")
