@@ -122,15 +122,17 @@ def tier_amount(line: PayoutLine, v: exp.Expression) -> exp.Expression:
     """marginal: Σ rate_i × the part of v between from_i and from_{i+1} (the last tier has no
     end); whole: v × the rate of the highest tier whose from <= v, 0 below the first."""
     tiers = [(float(a), float(r)) for a, r in line.tiers]
+    missing = (T(":v IS NULL", v=v.copy()), exp.Null())  # LEAST/GREATEST would skip it
     if line.mode == "whole":
-        return case([(T(":v >= :a", v=v.copy(), a=lit(a)), T(":v * :r", v=v.copy(), r=lit(r)))
-                     for a, r in reversed(tiers)], lit(0.0))
+        return case([missing] + [(T(":v >= :a", v=v.copy(), a=lit(a)),
+                                  T(":v * :r", v=v.copy(), r=lit(r))) for a, r in reversed(tiers)],
+                    lit(0.0))
     terms: list[exp.Expression] = []
     for k, (a, r) in enumerate(tiers):
         top = T(":v", v=v.copy()) if k + 1 == len(tiers) else \
             T("LEAST(:v, :b)", v=v.copy(), b=lit(tiers[k + 1][0]))
         terms.append(T(":r * GREATEST(:top - :a, 0)", r=lit(r), top=top, a=lit(a)))
-    return add_all(terms)
+    return case([missing], add_all(terms))
 
 
 def _line_expr(cl: CompiledLine) -> exp.Expression:
@@ -147,7 +149,9 @@ def _line_expr(cl: CompiledLine) -> exp.Expression:
                    T("(:b) * :c", b=base, c=coef))
     else:
         raw = T("CAST(:a AS DOUBLE)", a=cl.formula.copy() if cl.formula is not None else lit(0))
-    return T("COALESCE(:r, 0.0)", r=round2(_clamped(line, raw)))
+    # LEAST and GREATEST skip NULL on both engines: test the input before clamping
+    return case([(T(":r IS NULL", r=raw.copy()), lit(0.0))],
+                T("COALESCE(:r, 0.0)", r=round2(_clamped(line, raw))))
 
 
 def _pool(i: int, line: PayoutLine, ctes: list[tuple[str, exp.Select]], src: str) -> str:
