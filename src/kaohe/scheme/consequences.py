@@ -213,7 +213,8 @@ def payout(c: Checker, raw: Any, labels: list[str], codes: list[str]) -> Payout 
         line = _line(c, item, f"payout[{i}]", labels, codes, single=False)
         if line is not None:
             lines.append(line)
-    names = [line.name for line in lines]
+    names = [str(item.get("name")).strip() for item in raw
+             if isinstance(item, dict) and item.get("name") is not None]
     for dup in sorted({n for n in names if names.count(n) > 1}):
         c.err("payout", f"兑现项名称重复 duplicate line name {dup!r}")
     if any(line.kind == "amount" for line in lines):
@@ -236,6 +237,8 @@ def _line_name(c: Checker, raw: Any, path: str) -> str | None:
 
 def _line(c: Checker, raw: dict[str, Any], path: str, labels: list[str], codes: list[str],
           single: bool) -> PayoutLine | None:
+    # YAML 1.1 reads an unquoted key `on` as the boolean true
+    raw = {("on" if k is True and "on" not in raw else k): v for k, v in raw.items()}
     if not single:
         c.keys(raw, LINE_KEYS, path + ".")
     name = _line_name(c, raw.get("name"), path)
