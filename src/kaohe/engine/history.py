@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from kaohe.engine.stored_lines import save_lines
 from kaohe.periods import Period
 from kaohe.results import RunResult
 from kaohe.scheme.model import Scheme
@@ -110,6 +111,7 @@ def save_run(store: Store, result: RunResult, scheme: Scheme, period: Period,
                             [[run_no, j, c] for j, c in enumerate(codes)])
             if values.num_rows:
                 con.execute("INSERT INTO run_values SELECT * FROM vals")
+            save_lines(con, result, run_no)
             con.execute(
                 "INSERT INTO runs (run_id, scheme, period, period_start, status, engine, "
                 "started_at, finished_at, scheme_yaml, entities, run_no) "

@@ -309,6 +309,7 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
         col("total"), col("rank"), col("group_size"), col("grade"), col("vetoed"),
         col("bottom"), col("eliminate"), col("payout"),
         *consequence_columns(s),
+        *[col(f"a_{a}") for a in cs.attributes],  # read by payout formulas (explain)
     ]
     for ind in s.indicators:
         out_cols.append(col(value_col(ind.code)))
