@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+import pyarrow as pa
 from sqlglot import exp
 
 from kaohe.engine.compiled import value_col
@@ -210,8 +211,17 @@ def add_payout(s: Scheme, lines: Sequence[CompiledLine], ctes: list[tuple[str, e
 
 
 def output_columns(s: Scheme) -> list[exp.Expression]:
-    """The line columns of the query's output, each named ``l_<line name>``."""
+    """The line columns of the query's output, ``l_0``, ``l_1``, … (ASCII: Spark refuses other
+    letters in its generated aliases); ``rename_lines`` names them after the lines."""
     if s.payout is None:
         return []
-    return [exp.alias_(col(line_column(i)), LINE_PREFIX + line.name, quote=True)
-            for i, line in enumerate(s.payout.lines)]
+    return [exp.alias_(col(line_column(i)), f"l_{i}", quote=True)
+            for i in range(len(s.payout.lines))]
+
+
+def rename_lines(s: Scheme, table: pa.Table) -> pa.Table:
+    """The query's result with ``l_<i>`` renamed ``l_<line name>`` (kaohe.results)."""
+    if s.payout is None:
+        return table
+    names = {f"l_{i}": LINE_PREFIX + line.name for i, line in enumerate(s.payout.lines)}
+    return table.rename_columns([names.get(c, c) for c in table.column_names])

@@ -14,6 +14,7 @@ from kaohe.engine import history
 from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import CompiledScheme, compile_scheme
 from kaohe.engine.consequences import consequence_fields
+from kaohe.engine.payout_lines import rename_lines
 from kaohe.engine.inputs import (
     history_table, person_unit_table, pop_table, population, tree_table,
 )
@@ -114,6 +115,7 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     else:
         from kaohe.engine.backends import spark_backend
         table, sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)
+    table = rename_lines(scheme, table)  # l_<i> → l_<line name> (spec §10)
     parts = table.select(["id", *cs.part_source])
     df = table.drop_columns(list(cs.part_source)).to_pandas()
     run_id = started.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:8]
