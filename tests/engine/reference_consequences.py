@@ -137,3 +137,77 @@ def eliminated(streak: Sequence[tuple[bool, F] | None], bottom: int | None,
 
 
 LineFn = Callable[[Mapping[str, Any]], F | None]
+
+
+# ---- hooks of reference.evaluate -----------------------------------------------------------
+
+def scheme_capped_total(scheme: Mapping[str, Any], inds: Sequence[Mapping[str, Any]],
+                        points: Mapping[str, F | None]) -> tuple[F, list[str]]:
+    """The total of spec §16 from the unrounded points (penalty points are negative)."""
+    def role_sum(role: str) -> F:
+        return sum((points[i["code"]] or F(0) for i in inds
+                    if i.get("role", "scored") == role), F(0))
+
+    return capped_total(role_sum("scored"), role_sum("bonus"), -role_sum("penalty"),
+                        scheme.get("caps"))
+
+
+def grades_v2(scheme: Mapping[str, Any], out: dict[str, dict[str, Any]],
+              values: Mapping[str, Mapping[str, F | None]],
+              group: Mapping[str, Any]) -> None:
+    """Quotas, then demotion, then the alert flag, over ``out`` (spec §9, §16, §12)."""
+    grades = scheme.get("grades") or []
+    pairs = [(g[0], g[1]) for g in grades]
+    labels = [g[1] for g in grades]
+    if any(len(g) > 2 for g in grades):
+        got = quota_grades({e: o["total"] for e, o in out.items()},
+                           {e: o["vetoed"] for e, o in out.items()}, group, pairs,
+                           [g[2] if len(g) > 2 else None for g in grades])
+        for e, label in got.items():
+            out[e]["grade"] = label
+    for e, o in out.items():
+        o["grade"] = demoted(o["grade"], labels, values[e], scheme.get("demote") or [])
+        o["alert"] = alert(o["grade"], scheme.get("alerts") or [])
+
+
+def lines_payout(org: Any, scheme: Mapping[str, Any], pop: Sequence[Any],
+                 out: dict[str, dict[str, Any]],
+                 values: Mapping[str, Mapping[str, F | None]]) -> None:
+    """Every line of a list payout (spec §10); each line carries its Python meaning:
+    ``amount_fn(ctx)`` or ``base_fn(values, attrs)``; ctx has values, attrs, total, rank,
+    group_size, grade."""
+    from reference import attribute
+
+    for e in pop:
+        out[e.id]["payout"] = F(0)
+    for line in scheme["payout"]:
+        name = line["name"]
+        if "pool" in line:
+            groups: dict[tuple[str, ...], list[Any]] = {}
+            for e in pop:
+                groups.setdefault(tuple(attribute(org, e, w) for w in line.get("within") or []),
+                                  []).append(e)
+            amounts: dict[str, F] = {}
+            for members in groups.values():
+                amounts.update(pool_split(line["pool"], {m.id: out[m.id]["total"]
+                                                         for m in members}))
+        else:
+            amounts = {}
+            for e in pop:
+                o, vals = out[e.id], values[e.id]
+                if "on" in line:
+                    v = vals[line["on"]]
+                    raw = None if v is None else tiers(v, line["tiers"],
+                                                       line.get("mode", "marginal"))
+                elif "base" in line:
+                    base = line["base_fn"](vals, e.attrs)
+                    c = {str(k): num(x) for k, x in line.get("coefficient", {}).items()}
+                    raw = None if base is None or o["grade"] is None else \
+                        base * c.get(o["grade"], F(0))
+                else:
+                    raw = line["amount_fn"]({"values": vals, "attrs": e.attrs, **{
+                        k: o[k] for k in ("total", "rank", "group_size", "grade")}})
+                amounts[e.id] = line_amount(raw, line.get("min"), line.get("max"))
+        for e in pop:
+            out[e.id][f"l_{name}"] = amounts[e.id]
+            out[e.id]["payout"] += amounts[e.id]
