@@ -8,7 +8,7 @@ meet and whose quota has room for all of them (not the engine's window formula).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction as F
 from typing import Any
@@ -135,8 +135,6 @@ def eliminated(streak: Sequence[tuple[bool, F] | None], bottom: int | None,
             return False
     return True
 
-
-LineFn = Callable[[Mapping[str, Any]], F | None]
 
 
 # ---- hooks of reference.evaluate -----------------------------------------------------------

@@ -29,8 +29,7 @@ class CaseV2(Case):
         pay = self.scheme.get("payout")
         if not isinstance(pay, list):
             return super().yaml_scheme()
-        out = super().yaml_scheme() if False else {  # noqa: SIM108 - Case cannot read a list
-            k: v for k, v in self.scheme.items() if k != "payout"}
+        out = {k: v for k, v in self.scheme.items() if k != "payout"}  # Case reads dicts only
         out["indicators"] = [{k: v for k, v in i.items() if k != "fn"}
                              for i in self.scheme["indicators"]]
         out["payout"] = [{k: v for k, v in line.items() if not k.endswith("_fn")}

@@ -36,7 +36,7 @@ def _fmt(d: Any) -> str:
     if d is None:
         return "缺失 missing"
     if isinstance(d, Decimal):
-        text = f"{d:,.4f}".rstrip("0").rstrip(".")
+        text = f"{d:.4f}".rstrip("0").rstrip(".")
         return text if text not in ("-0", "") else "0"
     return str(d)
 
@@ -76,7 +76,7 @@ def substituted(text: str, names: Mapping[str, Num], scheme: str) -> str:
                 return exp.Null()
             if isinstance(v, str):
                 return exp.Literal.string(v)
-            return exp.Literal.number(_fmt(v).replace(",", ""))
+            return exp.Literal.number(_fmt(v))
         return node
 
     return tree.transform(put).sql(dialect="duckdb")
@@ -174,7 +174,7 @@ def _bounds(line: PayoutLine, raw: Decimal) -> list[str]:
     if line.min is not None and raw < line.min:
         steps.append(f"低于下限 below min {_fmt(line.min)} → {_fmt(line.min)}")
         raw = line.min
-    return steps + [f"取整到分 to the fen: {_fmt(_fen(raw))}"]
+    return steps + [f"取整到分 to the fen: {_fen(raw):.2f}"]
 
 
 def _tiers(line: PayoutLine, v: Decimal) -> tuple[list[str], Decimal]:

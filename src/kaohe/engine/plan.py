@@ -29,7 +29,7 @@ from kaohe.engine.sqltree import T, add_all, case, clamp, col, dbl, lit, or_all,
 from kaohe.formula import fold_filter, is_distinct, split_filter
 from kaohe.periods import Period
 from kaohe.scheme.model import (
-    Deduct, Indicator, Linear, Percentile, PerItem, Scheme, Steps, VsMean,
+    Deduct, Indicator, Linear, Percentile, PerItem, Steps, VsMean,
 )
 from kaohe.workspace.sources import Source
 
