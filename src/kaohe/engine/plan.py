@@ -1,5 +1,9 @@
 """The run as one SQL tree: facts → per-entity values → points → totals → ranks → consequences.
 
+From the totals on, each consequence is a step of its own module: caps.py (the total),
+grading.py (quotas, demotion), elimination.py, payout_lines.py, consequences.py (alert and
+the v2 output columns).
+
 Everything after the facts is window functions over the population, so DuckDB and Spark compute
 the same thing from the same tree; the few engine differences live in ``backends/``.
 
@@ -8,7 +12,8 @@ Input relations, provided by the backend under these names:
   itself), _g (peer group key), _w (pool group key), g_<peer>, a_<numeric attribute>
 - ``k_tree``: (ancestor_id, unit_id) for every unit at or above every unit
 - ``k_pu``: (person_id, unit_id) for everyone as of the period's last day
-- ``k_hist``: (entity_id, prev_bottoms) — bottom-n finishes in the k − 1 previous periods
+- ``k_hist``: (entity_id, prev_bottoms) — periods among the k − 1 previous ones in which the
+  elimination condition held (bottom n and/or below T; engine/elimination.py)
 - one relation per fact source, passed in ``facts``
 """
 
