@@ -128,3 +128,20 @@ def test_explain_shows_each_line(ws: Path, capsys: pytest.CaptureFixture[str]) -
     assert status == 0, err
     assert "[0, 100): 50 × 10 = 500" in text
     assert "-30 * late = -30 * 2 = -60" in text and "低于下限 below min -50 → -50" in text
+
+
+def test_parquet_has_the_line_columns(ws: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    status, _text, err = run_cli(capsys, "-w", str(ws), "run", "warn", "--period", "2026-10",
+                                 "--out", str(tmp_path / "r.parquet"))
+    assert status == 0, err
+    table = pq.read_table(tmp_path / "r.parquet")
+    assert table.schema.field("l_阶梯酬金").type == pa.float64()
+    assert table.schema.field("alert").type == pa.bool_()
+    meta = json.loads(table.schema.metadata[b"kaohe"])
+    assert meta["payout_lines"] == ["阶梯酬金", "扣回"] and meta["alerts"] == ["红色", "橙色"]
+    rows = {r["id"]: r for r in table.to_pylist()}
+    assert rows["P2"]["l_扣回"] == -50.0 and rows["P2"]["alert"] is True
