@@ -145,3 +145,18 @@ def test_parquet_has_the_line_columns(ws: Path, tmp_path: Path,
     assert meta["payout_lines"] == ["阶梯酬金", "扣回"] and meta["alerts"] == ["红色", "橙色"]
     rows = {r["id"]: r for r in table.to_pylist()}
     assert rows["P2"]["l_扣回"] == -50.0 and rows["P2"]["alert"] is True
+
+
+def test_check_reports_unknown_pool_within(ws: Path, capsys: pytest.CaptureFixture[str]
+                                           ) -> None:
+    (ws / "schemes" / "badpool.yaml").write_text(
+        "entity: person\nperiod: month\nindicators:\n"
+        "  - {code: t, source: tx, value: count(*), weight: 100, "
+        "score: {rule: linear, target: 10}}\n"
+        "payout: [{name: 池, pool: 10, within: [nope]}, {name: 额, amount: '2 * t'}]\n",
+        encoding="utf-8")
+    try:
+        status, _text, err = run_cli(capsys, "-w", str(ws), "check", "badpool")
+    finally:
+        (ws / "schemes" / "badpool.yaml").unlink()
+    assert status == 2 and "payout[0].within" in err and "'nope'" in err
