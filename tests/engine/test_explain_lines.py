@@ -4,11 +4,12 @@ payout lines kept by the store, also in a store from before them."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
-from kaohe.engine.explain_lines import evaluate, explain_lines
+from kaohe.engine.explain_lines import UNKNOWN, evaluate, explain_lines
 from kaohe.engine.stored_lines import read_lines
 from kaohe.scheme.loader import parse_scheme
 from kaohe.workspace.store import Store
@@ -66,6 +67,10 @@ def test_evaluator_matches_sql_semantics() -> None:
     assert evaluate("10 / 0", names, "x") is None  # division by 0 is missing
     assert evaluate("case when a > 1 then 1 else 2 end", names, "x") == 2
     assert evaluate("greatest(a, 2, 5)", names, "x") == 5
+    assert evaluate("round(2.345, 2) + nullif(3, 3)", names, "x") is None
+    assert evaluate("round(2.345, 2)", names, "x") == Decimal("2.35")
+    # a part the evaluator does not know is not reported as missing
+    assert evaluate("date_diff('day', a, b)", names, "x") == UNKNOWN
 
 
 def test_old_store_has_no_lines_and_gains_the_tables(tmp_path: Path) -> None:

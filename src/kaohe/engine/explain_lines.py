@@ -82,13 +82,17 @@ def substituted(text: str, names: Mapping[str, Num], scheme: str) -> str:
     return tree.transform(put).sql(dialect="duckdb")
 
 
+UNKNOWN = "?"  # evaluate(): a part this small evaluator does not know (e.g. wavg)
+
+
 def evaluate(text: str, names: Mapping[str, Num], scheme: str) -> Num:
-    """The formula's value in exact decimals; None when missing or when it uses something this
-    small evaluator does not know (the engine's amount is then the only number shown)."""
+    """The formula's value in exact decimals; None when missing; UNKNOWN when it uses
+    something this small evaluator does not know (the engine's amount is then the only
+    number shown)."""
     try:
         return _eval(parse_formula(text, scheme, "explain"), names)
     except (_Unknown, InvalidOperation, ArithmeticError):
-        return None
+        return UNKNOWN
 
 
 class _Unknown(Exception):
@@ -151,6 +155,15 @@ def _eval(node: exp.Expression, names: Mapping[str, Num]) -> Num:  # noqa: C901 
     if t is exp.Abs:
         v = _eval(node.this, names)
         return None if v is None else abs(_num(v))
+    if t is exp.Nullif:
+        a, b = _eval(node.this, names), _eval(node.expression, names)
+        return None if a is None or a == b else a
+    if t is exp.Round:
+        v = _eval(node.this, names)
+        d = node.args.get("decimals")
+        places = int(d.this) if d is not None else 0
+        return None if v is None else _num(v).quantize(Decimal(1).scaleb(-places),
+                                                       rounding=ROUND_HALF_UP)
     raise _Unknown(t.__name__)
 
 
@@ -213,6 +226,9 @@ def _explain(s: Scheme, line: PayoutLine, names: Mapping[str, Num]) -> list[str]
     text = (line.base if line.kind == "coefficient" else line.amount) or "0"
     value = evaluate(text, names, s.code)
     shown = f"{text} = {substituted(text, names, s.code)}"
+    if value == UNKNOWN:
+        return [shown, "金额见右 the amount is the engine's (this explanation cannot evaluate "
+                       "every part of the formula)"]
     if line.kind == "coefficient":
         grade = names.get("grade")
         coef = dict(line.coefficient).get(str(grade), 0.0) if grade is not None else None
