@@ -13,6 +13,11 @@
   latest row (None where the source has no such column)
 - for each indicator code C: ``v_C`` (float or None: the value), ``p_C`` (float or None: points,
   2 decimals; bonus positive, penalty negative, None for info/veto), ``m_C`` (bool: missing)
+- ``alert`` (bool: the grade is one of the scheme's ``alerts``; false without alerts; spec §12)
+- with scheme ``caps``: ``capped_bonus``, ``capped_penalty`` (bool: the cap strictly reduced
+  the sum of those points in the total; spec §16)
+- with a payout: ``l_<line name>`` (float yuan to the fen) for each payout line, in the order
+  written (the single-dict form is one line, ``l_兑现``); ``payout`` is their sum (spec §10)
 
 Rows are ordered by group key, then rank, then id.
 """
@@ -24,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+
+LINE_PREFIX = "l_"  # a payout line's column: l_<line name>
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,9 @@ class RunResult:
     engine: str = "duckdb"
     has_payout: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    payout_lines: tuple[str, ...] = ()  # line names in order (a payout has at least one)
+    alerts: tuple[str, ...] = ()  # the grade labels that are warnings, most severe first
+    has_caps: bool = False  # the scheme sets caps: the JSON lists what was capped
 
     def entities(self) -> list[dict[str, Any]]:
         """Entities as in the JSON result (spec §6)."""
@@ -82,7 +92,20 @@ class RunResult:
                 "payout": _clean(row.get("payout")),
                 "indicators": indicators,
             })
+            out[-1].update(self._consequences(row))
         return out
+
+    def _consequences(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The v2 keys (spec §10, §12, §16), only for schemes that use them."""
+        extra: dict[str, Any] = {}
+        if self.payout_lines:
+            extra["payout_lines"] = {n: _clean(row.get(LINE_PREFIX + n))
+                                     for n in self.payout_lines}
+        if self.alerts:
+            extra["alert"] = bool(row.get("alert"))
+        if self.has_caps:
+            extra["capped"] = [k for k in ("bonus", "penalty") if bool(row.get(f"capped_{k}"))]
+        return extra
 
     def to_json_dict(self) -> dict[str, Any]:
         return {

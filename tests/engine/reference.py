@@ -242,6 +242,11 @@ def evaluate(org: RefOrg, sources: Mapping[str, SourceMeta], facts: Mapping[str,
             else:
                 points[code] = None
         total = max(sum((p for p in points.values() if p is not None), F(0)), F(0))
+        if scheme.get("caps") is not None:  # spec §16 (reference_consequences)
+            from reference_consequences import scheme_capped_total
+
+            total, bound = scheme_capped_total(scheme, inds, points)
+            out[e.id].update({f"capped_{k}": k in bound for k in ("bonus", "penalty")})
         vetoed = any((vals[i["code"]] or 0) > 0 for i in inds if i.get("role") == "veto")
         o = out[e.id]
         o["vetoed"] = vetoed
@@ -267,7 +272,12 @@ def evaluate(org: RefOrg, sources: Mapping[str, SourceMeta], facts: Mapping[str,
         if o["vetoed"] and grades:
             o["grade"] = grades[-1][1]
         else:
-            o["grade"] = next((label for m, label in grades if o["total"] >= num(m)), None)
+            o["grade"] = next((label for m, label, *_q in grades if o["total"] >= num(m)),
+                              None)
+    if any(len(g) > 2 for g in grades) or scheme.get("demote") or scheme.get("alerts"):
+        from reference_consequences import grades_v2  # spec §9, §12, §16
+
+        grades_v2(scheme, out, values, group)
     _payout(org, scheme, pop, out, values)
     return out
 
@@ -278,6 +288,11 @@ def _payout(org: RefOrg, scheme: Mapping[str, Any], pop: list[Entity],
     if pay is None:
         for e in pop:
             out[e.id]["payout"] = None
+        return
+    if isinstance(pay, list):  # payout lines (spec §10)
+        from reference_consequences import lines_payout
+
+        lines_payout(org, scheme, pop, out, values)
         return
     if "pool" not in pay:
         coef = {str(k): num(v) for k, v in (pay.get("coefficient") or {}).items()}

@@ -159,8 +159,9 @@ def test_an_old_store_is_migrated_on_open(months: WsBuilder, tmp_path: Path) -> 
                            "ORDER BY run_id, entity_id").fetchall() == entities
         numbers = con.execute("SELECT run_no FROM runs ORDER BY run_no").fetchall()
     assert kinds == [("run_codes", "BASE TABLE"), ("run_entities", "BASE TABLE"),
-                     ("run_indicators", "VIEW"), ("run_values", "BASE TABLE"),
-                     ("runs", "BASE TABLE")]
+                     ("run_indicators", "VIEW"), ("run_line_names", "BASE TABLE"),
+                     ("run_lines", "BASE TABLE"), ("run_payout_lines", "VIEW"),
+                     ("run_values", "BASE TABLE"), ("runs", "BASE TABLE")]
     assert [n for (n,) in numbers] == list(range(1, len(numbers) + 1))
 
     out = copy.run_output("m", "2026-12")

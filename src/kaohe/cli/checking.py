@@ -13,6 +13,7 @@ def _flatten(exc: InputError) -> list[InputError]:
 
 def check_workspace(root: Path, only: str | None = None) -> tuple[list[InputError], list[str]]:
     """Return (problems, what was checked). Never raises for bad input."""
+    from kaohe.engine.payout_lines import pool_withins
     from kaohe.engine.run import compile_for
     from kaohe.workspace import Workspace
 
@@ -43,6 +44,9 @@ def check_workspace(root: Path, only: str | None = None) -> tuple[list[InputErro
                 _check_attr(attr, attributes, code, "population")
             for attr in scheme.peers:
                 _check_attr(attr, attributes, code, "peers")
+            for i, keys in pool_withins(scheme).items():  # pool lines (spec §4, §10)
+                for attr in keys:
+                    _check_attr(attr, attributes, code, f"payout[{i}].within")
             checked.append(code)
         except InputError as exc:
             problems.extend(_flatten(exc))

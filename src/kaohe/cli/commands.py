@@ -140,6 +140,23 @@ def explain(ctx: Context, scheme: str, period: str, entity: str, rows: int,
     explain_entity(open_workspace(ctx, wait), scheme, period, entity, rows, engine, out)
 
 
+@click.command(help="列出预警对象 list the alerted entities of the latest stored run")
+@click.argument("scheme")
+@click.option("--period", "-p", required=True, help="2026-10 | 2026-Q4 | 2026 | 2026-10-15")
+@click.pass_obj
+def alerts(ctx: Context, scheme: str, period: str) -> None:
+    from kaohe.alerts import from_store
+    from kaohe.report.alerts_view import print_alerts
+    from kaohe.workspace import Workspace
+
+    found = from_store(Workspace.open(ctx.workspace), scheme, period)
+    if not found.scheme.alerts:
+        raise InputError(f"方案 {scheme} 未设预警等级 declares no alerts; add "
+                         "alerts: [等级, …] to the scheme (spec §12)")
+    title = f"{found.scheme.name} {found.period} 预警清单 (run {found.run_id})"
+    print_alerts(found.rows, found.scheme.alerts, title, out)
+
+
 @click.command(help="生成并运行演示工作区 build, run and report a realistic demo workspace")
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("demo-workspace"))
 @click.option("--scale", type=float, default=1.0, show_default=True,
@@ -158,4 +175,4 @@ def _web_commands() -> list[click.Command]:
     return [serve, manage]
 
 
-COMMANDS = [check, import_, run, explain, demo, *_web_commands()]
+COMMANDS = [check, import_, run, explain, alerts, demo, *_web_commands()]

@@ -57,6 +57,7 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
                   f"{_fmt(row.get('unit'))}")
     if result.has_payout:
         out.print(f"兑现金额 payout ¥{_fmt(row['payout'])}")
+        _print_lines(scheme, row, out)
     t = Table(title="指标 indicators", show_lines=True)
     for h in ("指标 indicator", "公式与组成 formula and parts", "值 value", "规则 rule",
               "得分 points"):
@@ -78,6 +79,21 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
         period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
         for src in cs.sources.values():
             _print_rows(ws, scheme, src, period, entity, rows, out)
+
+
+def _print_lines(scheme: Scheme, row: Any, out: Console) -> None:
+    """How each payout line was computed (spec §10)."""
+    from kaohe.engine.explain_lines import explain_lines
+
+    lines = explain_lines(scheme, row.to_dict())
+    if len(lines) == 1 and lines[0].name == "兑现" and lines[0].kind == "pool":
+        return
+    t = Table(title="兑现项 payout lines", show_lines=True)
+    for h in ("兑现项 line", "计算 how", "金额 amount"):
+        t.add_column(h)
+    for line in lines:
+        t.add_row(escape(line.name), escape("\n".join(line.steps)), _fmt(line.amount))
+    out.print(t)
 
 
 def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, entity: str,

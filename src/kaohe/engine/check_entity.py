@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kaohe.engine.items import check_item_scheme
 from kaohe.errors import InputError, SchemeError
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.sources import RESULTS_PREFIX, Source
 
 
 def check_entity_sources(scheme: Scheme, sources: Mapping[str, Source]) -> list[InputError]:
+    # imported here: items → inputs → payout_lines → compiled → this module
+    from kaohe.engine.items import check_item_scheme
+
     out = check_item_scheme(scheme, sources)
     for ind in scheme.indicators:
         if ind.via is None or ind.source not in sources:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
@@ -15,6 +16,9 @@ from kaohe.formula import (
 from kaohe.engine.check_entity import check_entity_sources
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.sources import Source
+
+if TYPE_CHECKING:
+    from kaohe.engine.payout_lines import CompiledLine
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class CompiledScheme:
     payout_base: exp.Expression | None  # over v_<code> and a_<attribute> columns
     attributes: tuple[str, ...]  # numeric attributes the payout base reads
     part_via: Mapping[str, str] = field(default_factory=dict)  # part → via attribute (§18)
+    payout_lines: tuple[CompiledLine, ...] = ()  # every payout line (spec §10)
 
 
 def value_col(code: str) -> str:
@@ -37,6 +42,8 @@ def value_col(code: str) -> str:
 def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
                    attributes: Collection[str] = ()) -> CompiledScheme:
     """Check and compile every formula; raise Problems listing every problem found."""
+    from kaohe.engine.payout_lines import compile_lines  # it imports value_col from here
+
     problems: list[InputError] = []
     values: dict[str, CompiledValue] = {}
     derived_trees: dict[str, exp.Expression] = {}
@@ -96,12 +103,16 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
         except FormulaError as exc:
             problems.append(exc)
     problems += check_entity_sources(scheme, sources)
+    lines, line_attrs, line_problems = compile_lines(scheme, attributes, base)
+    problems += line_problems
+    numeric_attrs = sorted({*numeric_attrs, *line_attrs})
     if problems:
         raise Problems(problems)
     derived = {c: compile_scalar(t, value_col) for c, t in derived_trees.items()}
     return CompiledScheme(scheme=scheme, sources=used, values=values, derived=derived,
                           levels=tuple(levels), part_source=part_source, payout_base=base,
-                          attributes=tuple(numeric_attrs), part_via=part_via)
+                          attributes=tuple(numeric_attrs), part_via=part_via,
+                          payout_lines=lines)
 
 
 def _levels(scheme: str, trees: Mapping[str, exp.Expression]) -> list[tuple[str, ...]]:

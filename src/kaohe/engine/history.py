@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from kaohe.engine.stored_lines import save_lines
 from kaohe.periods import Period
 from kaohe.results import RunResult
 from kaohe.scheme.model import Scheme
@@ -23,8 +24,9 @@ SELECT run_id, run_no, period, period_start FROM (
 
 
 def previous_bottoms(store: Store, scheme: Scheme, period: Period) -> dict[str, int]:
-    """For each entity, in how many of the k − 1 periods before ``period`` it was in the bottom
-    n of the latest completed run; periods without a run contribute nothing (spec §4)."""
+    """For each entity, in how many of the k − 1 periods before ``period`` the latest completed
+    run found it in the bottom n (and, with ``below: T``, its total below T; spec §16);
+    periods without a run contribute nothing (spec §4)."""
     el = scheme.elimination
     if el is None or el.consecutive <= 1 or not store.path.exists():
         return {}
@@ -33,10 +35,13 @@ def previous_bottoms(store: Store, scheme: Scheme, period: Period) -> dict[str, 
         if not _has_runs(con):
             return {}
         marks = ", ".join("?" for _ in periods)
+        held = ["e.bottom"] if el.bottom is not None else []
+        held += ["e.total < ?"] if el.below is not None else []
+        below = [el.below] if el.below is not None else []
         rows = con.execute(
             f"SELECT e.entity_id, count(*) FROM ({LATEST_RUNS}) r JOIN run_entities e "
-            f"ON e.run_id = r.run_id WHERE r.period IN ({marks}) AND e.bottom "
-            f"GROUP BY e.entity_id", [scheme.code, *periods]).fetchall()
+            f"ON e.run_id = r.run_id WHERE r.period IN ({marks}) AND {' AND '.join(held)} "
+            f"GROUP BY e.entity_id", [scheme.code, *periods, *below]).fetchall()
     return {str(e): int(n) for e, n in rows}
 
 
@@ -113,6 +118,7 @@ def save_run(store: Store, result: RunResult, scheme: Scheme, period: Period,
                             [[run_no, j, c] for j, c in enumerate(codes)])
             if values.num_rows:
                 con.execute("INSERT INTO run_values SELECT * FROM vals")
+            save_lines(con, result, run_no)
             con.execute(
                 "INSERT INTO runs (run_id, scheme, period, period_start, status, engine, "
                 "started_at, finished_at, scheme_yaml, entities, run_no) "

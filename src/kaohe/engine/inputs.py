@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from kaohe.engine.payout_lines import pool_column, pool_withins
 from kaohe.periods import Period
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.org import Org
@@ -102,8 +103,10 @@ def _number(text: str | None) -> float | None:
 def pop_table(org: Org, scheme: Scheme, entities: Population,
               numeric_attrs: tuple[str, ...]) -> pa.Table:
     within = scheme.payout.within if scheme.payout else ()
+    pools = pool_withins(scheme)
     attrs = {a: attribute_column(org, entities, a)
-             for a in dict.fromkeys([*scheme.peers, *within, *numeric_attrs])}
+             for a in dict.fromkeys([*scheme.peers, *within, *numeric_attrs,
+                                     *(w for keys in pools.values() for w in keys)])}
     n = len(entities)
     # a person's unit; a unit's parent
     of = entities.units if scheme.entity == "person" else [
@@ -119,6 +122,8 @@ def pop_table(org: Org, scheme: Scheme, entities: Population,
         "group_name": [" / ".join(ls) for ls in zip(*labels, strict=True)] if labels
         else [""] * n,
     }
+    for i, keys in pools.items():  # each pool line's within group (spec §10)
+        cols[pool_column(i)] = _joined([attrs[w] for w in keys], n)
     for p in scheme.peers:
         cols[f"g_{p}"] = list(attrs[p])
     for a in numeric_attrs:

@@ -1,5 +1,9 @@
 """The run as one SQL tree: facts → per-entity values → points → totals → ranks → consequences.
 
+From the totals on, each consequence is a step of its own module: caps.py (the total),
+grading.py (quotas, demotion), elimination.py, payout_lines.py, consequences.py (alert and
+the v2 output columns).
+
 Everything after the facts is window functions over the population, so DuckDB and Spark compute
 the same thing from the same tree; the few engine differences live in ``backends/``.
 
@@ -8,7 +12,8 @@ Input relations, provided by the backend under these names:
   itself), _g (peer group key), _w (pool group key), g_<peer>, a_<numeric attribute>
 - ``k_tree``: (ancestor_id, unit_id) for every unit at or above every unit
 - ``k_pu``: (person_id, unit_id) for everyone as of the period's last day
-- ``k_hist``: (entity_id, prev_bottoms) — bottom-n finishes in the k − 1 previous periods
+- ``k_hist``: (entity_id, prev_bottoms) — periods among the k − 1 previous ones in which the
+  elimination condition held (bottom n and/or below T; engine/elimination.py)
 - one relation per fact source, passed in ``facts``
 """
 
@@ -22,15 +27,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
+from kaohe.engine import caps, elimination, grading, payout_lines
 from kaohe.engine.compiled import CompiledScheme, value_col
 from kaohe.engine.plan_items import (
     aggregate_groups, item_base, item_output_columns, rollup_unit_join,
 )
+from kaohe.engine.consequences import consequence_columns
 from kaohe.engine.sqltree import T, add_all, case, clamp, col, dbl, lit, or_all, round2
 from kaohe.formula import fold_filter, is_distinct, split_filter
 from kaohe.periods import Period
 from kaohe.scheme.model import (
-    Deduct, Indicator, Linear, Percentile, PerItem, Scheme, Steps, VsMean,
+    Deduct, Indicator, Linear, Percentile, PerItem, Steps, VsMean,
 )
 from kaohe.workspace.sources import Source
 
@@ -265,14 +272,15 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
             p_raw[ind.code] = T(":r * :f", r=col(f"r_{ind.code}"), f=factor)
         elif ind.code in raw:
             p_raw[ind.code] = col(f"r_{ind.code}")
-    total_raw = T("GREATEST(:t, 0)", t=add_all([T("COALESCE(:p, 0)", p=p) for p in p_raw.values()]))
+    total_raw = caps.total_raw(s, p_raw)
     vetoed = or_all([T("COALESCE(:v > 0, FALSE)", v=col(value_col(i.code)))
                      for i in s.indicators if i.role == "veto"])
     sc = exp.select(exp.Star()).from_(ctes[-1][0])
     for code, p in p_raw.items():
         sc = sc.select(exp.alias_(round2(p), f"p_{code}", quote=True), copy=False)
     sc = sc.select(exp.alias_(vetoed, "vetoed", quote=True),
-                   exp.alias_(total_raw, "_total_raw", quote=True), copy=False)
+                   exp.alias_(total_raw, "_total_raw", quote=True),
+                   *caps.capped_columns(s, p_raw), copy=False)
     ctes.append(("sc", sc))
 
     tot = exp.select(exp.Star()).from_("sc").select(exp.alias_(
@@ -280,8 +288,11 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
         copy=False)
     ctes.append(("tot", tot))
 
+    graded = grading.add_grade_ctes(s, ctes, "tot")  # quotas, demotions (spec §9, §16)
     grade: exp.Expression = T("CAST(NULL AS VARCHAR)")
-    if s.grades:
+    if grading.uses_index(s):
+        grade = grading.grade_label(s)
+    elif s.grades:
         grade = case([(col("vetoed"), lit(s.grades[-1][1]))]
                      + [(T(":t >= :m", t=col("total"), m=lit(m)), lit(label))
                         for m, label in s.grades], T("CAST(NULL AS VARCHAR)"))
@@ -291,29 +302,16 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
                      t=col("total")), "rank", quote=True),
         exp.alias_(T("COUNT(*) OVER (PARTITION BY :g)", g=col("_g")), "group_size", quote=True),
         exp.alias_(T("RANK() OVER (PARTITION BY :g ORDER BY :t ASC)", g=col("_g"),
-                     t=col("total")), "_rank_up", quote=True)).from_("tot")))
+                     t=col("total")), "_rank_up", quote=True)).from_(graded)))
     rk = exp.select(_star("t0"), col("rank", "t1"), col("group_size", "t1"),
                     col("_rank_up", "t1"), exp.alias_(grade, "grade", quote=True)).from_(
-        exp.alias_(exp.to_table("tot"), "t0", table=True)).join(
+        exp.alias_(exp.to_table(graded), "t0", table=True)).join(
         exp.alias_(exp.to_table("rkw"), "t1", table=True),
         on=T(":a = :b", a=col("entity_id", "t1"), b=col("entity_id", "t0")))
     ctes.append(("rk", rk))
 
-    el = s.elimination
-    bottom = T("(:r - 1) < :n", r=col("_rank_up"), n=lit(el.bottom)) if el else lit(False)
-    fin = exp.select(_star("rk")).from_("rk").select(exp.alias_(bottom, "bottom", quote=True),
-                                                     copy=False)
-    if el:
-        fin = fin.join(exp.alias_(exp.to_table(HIST), "h", table=True),
-                       on=T(":a = :b", a=col("entity_id", "h"), b=col("entity_id", "rk")),
-                       join_type="LEFT")
-        elim = T("(:b) AND COALESCE(:h, 0) >= :k", b=bottom.copy(), h=col("prev_bottoms", "h"),
-                 k=lit(el.consecutive - 1))
-    else:
-        elim = lit(False)
-    fin = fin.select(exp.alias_(elim, "eliminate", quote=True), copy=False)
-    ctes.append(("fin", fin))
-    last = _payout(s, cs, ctes)
+    elimination.add_fin(s, ctes, "rk")
+    last = payout_lines.add_payout(s, cs.payout_lines, ctes, "fin")
 
     parts = tuple(cs.part_source)
     out_cols: list[exp.Expr] = [
@@ -321,6 +319,8 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
         *[col(f"g_{p}") for p in s.peers], col("group_name"),
         col("total"), col("rank"), col("group_size"), col("grade"), col("vetoed"),
         col("bottom"), col("eliminate"), col("payout"),
+        *consequence_columns(s),
+        *[col(f"a_{a}") for a in cs.attributes],  # read by payout formulas (explain)
     ]
     for ind in s.indicators:
         out_cols.append(col(value_col(ind.code)))
@@ -334,45 +334,3 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
     for name, q in ctes:
         query = query.with_(name, as_=q, copy=False)
     return Plan(query=query, part_columns=parts)
-
-
-def _payout(s: Scheme, cs: CompiledScheme, ctes: list[tuple[str, exp.Select]]) -> str:
-    """Add payout CTEs; return the name of the last one (it has a ``payout`` column)."""
-    p = s.payout
-    if p is None:
-        ctes.append(("pay", exp.select(exp.Star()).from_("fin").select(
-            exp.alias_(T("CAST(NULL AS DOUBLE)"), "payout", quote=True), copy=False)))
-        return "pay"
-    if p.pool is None:
-        coef = case([(T(":g = :l", g=col("grade"), l=lit(label)), lit(c))
-                     for label, c in p.coefficient], lit(0)) if p.coefficient else lit(0)
-        base = cs.payout_base if cs.payout_base is not None else lit(0)
-        amount = T("COALESCE(:r, 0.0)", r=round2(T("(:b) * :c", b=base.copy(), c=coef)))
-        ctes.append(("pay", exp.select(exp.Star()).from_("fin").select(
-            exp.alias_(amount, "payout", quote=True), copy=False)))
-        return "pay"
-    # Pool split in whole fen: floor each share, then one fen each to the largest remainders
-    # (ties: lower entity id). Integers throughout, so the shares add up to the pool exactly.
-    fen = lit(int(p.pool * 100))
-    w = col("_w")
-    ctes.append(("pl1", exp.select(exp.Star()).from_("fin").select(
-        exp.alias_(T("CAST(ROUND(:t * 100) AS BIGINT)", t=col("total")), "_t", quote=True),
-        copy=False)))
-    ctes.append(("pl2", exp.select(exp.Star()).from_("pl1").select(
-        exp.alias_(T("SUM(:t) OVER (PARTITION BY :w)", t=col("_t"), w=w), "_s", quote=True),
-        exp.alias_(T("COUNT(*) OVER (PARTITION BY :w)", w=w), "_n", quote=True), copy=False)))
-    num = T("CASE WHEN :s = 0 THEN 1 ELSE :t END * :p", s=col("_s"), t=col("_t"), p=fen)
-    den = T("CASE WHEN :s = 0 THEN :n ELSE :s END", s=col("_s"), n=col("_n"))
-    ctes.append(("pl3", exp.select(exp.Star()).from_("pl2").select(
-        exp.alias_(exp.IntDiv(this=num.copy(), expression=den.copy()), "_fl", quote=True),
-        exp.alias_(exp.Mod(this=num, expression=den), "_rem", quote=True), copy=False)))
-    ctes.append(("pl4", exp.select(exp.Star()).from_("pl3").select(
-        exp.alias_(T(":p - SUM(:f) OVER (PARTITION BY :w)", p=fen, f=col("_fl"), w=w), "_left",
-                   quote=True),
-        exp.alias_(T("ROW_NUMBER() OVER (PARTITION BY :w ORDER BY :r DESC, :e ASC)", w=w,
-                     r=col("_rem"), e=col("entity_id")), "_rn", quote=True), copy=False)))
-    share = T("CAST(:f + CASE WHEN :rn <= :left THEN 1 ELSE 0 END AS DOUBLE) / 100",
-              f=col("_fl"), rn=col("_rn"), left=col("_left"))
-    ctes.append(("pay", exp.select(exp.Star()).from_("pl4").select(
-        exp.alias_(share, "payout", quote=True), copy=False)))
-    return "pay"

@@ -14,6 +14,8 @@ import pyarrow.compute as pc
 from kaohe.engine import history, items
 from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import CompiledScheme, compile_scheme
+from kaohe.engine.consequences import consequence_fields
+from kaohe.engine.payout_lines import rename_lines
 from kaohe.engine.inputs import (
     history_table, person_unit_table, pop_table, population, tree_table,
 )
@@ -149,6 +151,7 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     else:
         from kaohe.engine.backends import spark_backend
         table, sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)
+    table = rename_lines(scheme, table)  # l_<i> → l_<line name> (spec §10)
     if only is not None:
         table, save = table.filter(pc.equal(table["id"], only)), False
     parts = table.select(["id", *cs.part_source])
@@ -161,6 +164,7 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
             code=i.code, name=i.name, role=i.role, weight=i.weight, rule=i.describe_rule(),
             formula=i.value, source=i.source, missing=i.missing) for i in scheme.indicators),
         grades=scheme.grades, table=df, engine=engine, has_payout=scheme.payout is not None,
+        **consequence_fields(scheme),
     )
     if save:
         say("保存结果 saving the run")

@@ -281,8 +281,10 @@ def check_aggregate_formula(tree: exp.Expression, columns: Mapping[str, str], sc
 
 
 def check_scalar_formula(tree: exp.Expression, names: Collection[str], scheme: str,
-                         code: str, what: str = "指标代码 indicator codes") -> None:
-    """A derived indicator or payout base: no aggregates; names from ``names`` only."""
+                         code: str, what: str = "指标代码 indicator codes",
+                         kinds: Mapping[str, str] | None = None) -> None:
+    """A derived indicator or payout base: no aggregates; names from ``names`` only
+    (``kinds``: a name's kind where it is not a number, e.g. a payout amount's grade)."""
     for node in _walk(tree, scheme, code):
         kind = type(node)
         if kind in AGGREGATES or kind in (exp.Filter, exp.Star, exp.Distinct):
@@ -290,7 +292,7 @@ def check_scalar_formula(tree: exp.Expression, names: Collection[str], scheme: s
                         "(it has no source)", node)
         if kind is exp.Column and node.name not in names:
             raise _fail(scheme, code, f"未知名称 unknown name; allowed: {what}", node.name)
-    check_kind(tree, {n: NUM for n in names}, scheme, code)
+    check_kind(tree, {n: (kinds or {}).get(n, NUM) for n in names}, scheme, code)
 
 
 # ---- kinds: a light type check so that a formula fails here, not at run time --------------

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from kaohe.results import IndicatorInfo, RunResult
+from kaohe.results import LINE_PREFIX, IndicatorInfo, RunResult
 
 ROLE_ZH: dict[str, str] = {
     "scored": "计分",
@@ -201,9 +201,25 @@ def flag_columns(result: RunResult) -> list[Column]:
         Column("否决", lambda row: flag(row.get("vetoed")), "flag"),
         Column("末位淘汰", lambda row: flag(row.get("eliminate")), "flag"),
     ]
+    if result.alerts:
+        cols.append(Column("预警", lambda row: flag(row.get("alert")), "flag"))
     if result.has_payout:
+        cols += line_columns(result)
         cols.append(Column("兑现金额", _get("payout"), "money"))
     return cols
+
+
+SINGLE_LINE = "兑现"  # the single-dict payout's one line: its amount is the payout column
+
+
+def line_columns(result: RunResult) -> list[Column]:
+    """One money column per payout line, headed by the line's name (spec §10); none for the
+    single-dict form, whose one line is the payout itself."""
+    if list(result.payout_lines) in ([], [SINGLE_LINE]):
+        return []
+    taken = {"兑现金额", "否决", "末位淘汰", "预警"}
+    return [Column(name if name not in taken else f"{name}(兑现项)",
+                   _get(LINE_PREFIX + name), "money") for name in result.payout_lines]
 
 
 def display_width(text: str) -> int:

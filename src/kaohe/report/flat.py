@@ -86,9 +86,10 @@ def _arrow_type(column: str) -> pa.DataType | None:
         return pa.string()
     if column in ("rank", "group_size"):
         return pa.int64()
-    if column in ("vetoed", "bottom", "eliminate") or column.startswith("m_"):
+    if column in ("vetoed", "bottom", "eliminate", "alert", "capped_bonus", "capped_penalty") \
+            or column.startswith("m_"):
         return pa.bool_()
-    if column in ("total", "payout") or column.startswith(("v_", "p_")):
+    if column in ("total", "payout") or column.startswith(("v_", "p_", "l_")):
         return pa.float64()
     return None
 
@@ -144,6 +145,8 @@ def arrow_table(result: RunResult) -> pa.Table:
         "engine": result.engine,
         "peers": list(result.peers),
         "has_payout": result.has_payout,
+        "payout_lines": list(result.payout_lines),
+        "alerts": list(result.alerts),
         "grades": [[g, label] for g, label in result.grades],
         "indicators": [
             {"code": i.code, "name": i.name, "role": i.role, "weight": i.weight, "rule": i.rule,

@@ -106,3 +106,8 @@ def print_ranking(result: RunResult, console: Console | None = None, limit: int 
                                     names))
     else:
         console.print(f"{ELIMINATE} eliminate: 无 none")
+    if result.alerts:  # spec §12: the alerted entities after the ranking
+        from kaohe.alerts import from_result
+        from kaohe.report.alerts_view import print_alerts
+
+        print_alerts(from_result(result), result.alerts, report_title(result), console)

@@ -1,6 +1,7 @@
 """The workbook a marketing department (市场部) sends out as the period's notice (通报).
 
-Sheets: 排名 Ranking (the table), 图表 Chart (top totals), 等级分布 Grades, 指标说明 Indicators.
+Sheets: 排名 Ranking (the table), 图表 Chart (top totals), 等级分布 Grades, 指标说明 Indicators,
+and 预警清单 Alerts when the scheme declares alerts.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from kaohe.report.common import (
     report_title,
     top_records,
 )
+from kaohe.report.xlsx_alerts import write_alerts
 from kaohe.report.xlsx_sheets import CHART_TOP, write_chart, write_grades, write_indicators
 from kaohe.report.xlsx_style import Formats, excel_col, set_widths, shown_width, write_cell
 from kaohe.results import RunResult
@@ -136,5 +138,6 @@ def write_xlsx(result: RunResult, path: Path, row_limit: int = ROW_LIMIT) -> Non
         write_chart(book, fmts, result, top)
         write_grades(book, fmts, result, grades)
         write_indicators(book, fmts, result)
+        write_alerts(book, fmts, result)
     finally:
         book.close()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from kaohe.errors import InputError, Problems, SchemeError
+from kaohe.scheme import consequences
 from kaohe.periods import KINDS
 from kaohe.scheme.model import (
-    DIRECTIONS, MISSING, RULES, ROLES, Deduct, Elimination, Indicator, Linear, Payout,
+    DIRECTIONS, MISSING, RULES, ROLES, Deduct, Indicator, Linear,
     Percentile, PerItem, Scheme, ScoreRule, Steps, VsMean,
 )
 from kaohe.scheme.entity import parse_entity, parse_match, parse_via
@@ -20,7 +20,7 @@ CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 # Documented aliases keep older workspaces working when a key is renamed (spec: syntax may grow).
 KEY_ALIASES = {"title": "name", "kind": "entity", "filter": "population", "peer_group": "peers"}
 _TOP = {"name", "entity", "period", "population", "peers", "indicators", "grades",
-        "elimination", "payout", "description"}
+        "elimination", "payout", "description", "alerts", "demote", "caps"}
 _IND = {"code", "name", "source", "value", "weight", "role", "missing", "score", "description",
         "match", "via"}
 
@@ -198,68 +198,20 @@ def parse_scheme(text: str, code: str) -> Scheme:
     codes = [i.code for i in indicators]
     for dup in sorted({x for x in codes if codes.count(x) > 1}):
         c.err("indicators", f"指标代码重复 duplicate indicator code {dup!r}")
-    grades: list[tuple[float, str]] = []
-    for i, pair in enumerate(data.get("grades") or []):
-        if not isinstance(pair, list) or len(pair) != 2:
-            c.err(f"grades[{i}]", f"应为 [最低分, 等级] expected [min, label], got {pair!r}")
-            continue
-        m = c.number(pair[0], f"grades[{i}][0]")
-        if m is not None:
-            grades.append((m, str(pair[1])))
-    elimination = None
-    if data.get("elimination") is not None:
-        el = data["elimination"]
-        if not isinstance(el, dict):
-            c.err("elimination", "应为 {bottom: n, consecutive: k}")
-        else:
-            c.keys(el, {"bottom", "consecutive"}, "elimination.")
-            b, k = el.get("bottom", 1), el.get("consecutive", 1)
-            if not isinstance(b, int) or not isinstance(k, int) or b < 1 or k < 1:
-                c.err("elimination", "bottom 与 consecutive 应为正整数 must be integers >= 1")
-            else:
-                elimination = Elimination(b, k)
-    payout = _payout(c, data.get("payout"), [g[1] for g in grades])
+    grades, quotas = consequences.grades(c, data.get("grades"))
+    labels = [g[1] for g in grades]
+    elimination = consequences.elimination(c, data.get("elimination"))
+    payout = consequences.payout(c, data.get("payout"), labels, codes)
+    alerts = consequences.alerts(c, data.get("alerts"), labels)
+    demote = consequences.demote(c, data.get("demote"), codes, bool(grades))
+    caps = consequences.caps(c, data.get("caps"))
     if c.problems:
         raise Problems(c.problems)
     return Scheme(code=code, name=str(data.get("name") or code), entity=str(entity),
                   period=str(period), indicators=tuple(indicators), population=tuple(population),
                   peers=tuple(str(p) for p in peers), grades=tuple(grades),
-                  elimination=elimination, payout=payout, text=text, item=item)
-
-
-def _payout(c: _Checker, raw: Any, labels: list[str]) -> Payout | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        c.err("payout", "应为 {base, coefficient} 或 {pool, within}")
-        return None
-    c.keys(raw, {"base", "coefficient", "pool", "within"}, "payout.")
-    if "pool" in raw:
-        try:
-            pool = Decimal(str(raw["pool"]))
-        except InvalidOperation:
-            c.err("payout.pool", f"应为金额 expected an amount, got {raw['pool']!r}")
-            return None
-        if pool < 0 or pool != pool.quantize(Decimal("0.01")):
-            c.err("payout.pool", "金额应为非负且精确到分 must be >= 0 with at most 2 decimals")
-        within = raw.get("within") or []
-        within = [within] if isinstance(within, str) else within
-        return Payout(pool=pool, within=tuple(str(w) for w in within))
-    if "base" not in raw:
-        c.err("payout", "需要 base 与 coefficient, 或 pool needs base+coefficient or pool")
-        return None
-    coef = raw.get("coefficient") or {}
-    if not isinstance(coef, dict):
-        c.err("payout.coefficient", "应为 {等级: 系数} expected {grade: coefficient}")
-        coef = {}
-    pairs: list[tuple[str, float]] = []
-    for label, v in coef.items():
-        if str(label) not in labels:
-            c.err(f"payout.coefficient.{label}", f"不是等级 not a grade; grades: {labels}")
-        n = c.number(v, f"payout.coefficient.{label}")
-        if n is not None:
-            pairs.append((str(label), n))
-    return Payout(base=str(raw["base"]), coefficient=tuple(pairs))
+                  elimination=elimination, payout=payout, text=text, quotas=tuple(quotas),
+                  alerts=tuple(alerts), demote=tuple(demote), caps=caps, item=item)
 
 
 def load_scheme(path: Path) -> Scheme:

@@ -104,8 +104,9 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Elimination:
-    bottom: int
+    bottom: int | None  # None: only ``below`` is given
     consecutive: int
+    below: float | None = None  # flagged only while the rounded total is < below (spec §16)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,45 @@ class Payout:
     coefficient: tuple[tuple[str, float], ...] = ()
     pool: Decimal | None = None
     within: tuple[str, ...] = ()
+    lines: tuple[PayoutLine, ...] = ()  # every line, the single-dict form as one line 兑现
+
+
+LINE_KINDS = ("coefficient", "amount", "tiers", "pool")
+TIER_MODES = ("marginal", "whole")
+
+
+@dataclass(frozen=True)
+class PayoutLine:
+    """One named payout line (spec §10); ``kind`` says which of the fields are used."""
+
+    name: str
+    kind: str  # coefficient | amount | tiers | pool
+    base: str | None = None  # coefficient: a number or a formula
+    coefficient: tuple[tuple[str, float], ...] = ()
+    amount: str | None = None  # amount: a formula
+    on: str | None = None  # tiers: the indicator code whose value is tiered
+    tiers: tuple[tuple[Decimal, Decimal], ...] = ()  # (from, rate), increasing from
+    mode: str = "marginal"
+    pool: Decimal | None = None
+    within: tuple[str, ...] = ()
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Demotion:
+    """``demote: [{when: CODE, steps: n}]``: CODE's value > 0 moves n grades down."""
+
+    when: str
+    steps: int = 1
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Scheme-level caps on the sums of bonus and of penalty points (spec §16)."""
+
+    bonus: Decimal | None = None
+    penalty: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +183,10 @@ class Scheme:
     payout: Payout | None = None
     text: str = ""  # the YAML as written, stored with every run
     item: ItemEntity | None = None  # entity: {source, key, ...} (spec §8)
+    quotas: tuple[Decimal | None, ...] = ()  # per grade, a % of the peer group; () = none
+    alerts: tuple[str, ...] = ()  # grade labels that are warnings, most severe first
+    demote: tuple[Demotion, ...] = ()
+    caps: Caps | None = None
 
     def indicator(self, code: str) -> Indicator:
         for ind in self.indicators:

@@ -46,6 +46,15 @@ CREATE TABLE IF NOT EXISTS run_values (
     run_no INTEGER, entity_no INTEGER, code_no SMALLINT, value DOUBLE, points DOUBLE,
     missing BOOLEAN);
 CREATE SEQUENCE IF NOT EXISTS run_no_seq START WITH 1;
+CREATE TABLE IF NOT EXISTS run_line_names (run_no INTEGER, line_no SMALLINT, name VARCHAR);
+CREATE TABLE IF NOT EXISTS run_lines (
+    run_no INTEGER, entity_no INTEGER, line_no SMALLINT, amount DOUBLE);
+CREATE VIEW IF NOT EXISTS run_payout_lines AS
+    SELECT r.run_id, e.entity_id, n.line_no, n.name AS line, l.amount
+    FROM run_lines l
+    JOIN runs r ON r.run_no = l.run_no
+    JOIN run_entities e ON e.run_id = r.run_id AND e.entity_no = l.entity_no
+    JOIN run_line_names n ON n.run_no = l.run_no AND n.line_no = l.line_no;
 CREATE VIEW IF NOT EXISTS run_indicators AS
     SELECT r.run_id, e.entity_id, c.code, v.value, v.points, v.missing
     FROM run_values v
