@@ -9,6 +9,7 @@ from typing import Any
 
 from kaohe.errors import InputError, Problems, SchemeError
 from kaohe.periods import KINDS
+from kaohe.scheme.windows import indicator_window
 from kaohe.scheme.model import (
     DIRECTIONS, MISSING, RULES, ROLES, Deduct, Elimination, Indicator, Linear, Payout,
     Percentile, PerItem, Scheme, ScoreRule, Steps, VsMean,
@@ -20,7 +21,8 @@ CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 KEY_ALIASES = {"title": "name", "kind": "entity", "filter": "population", "peer_group": "peers"}
 _TOP = {"name", "entity", "period", "population", "peers", "indicators", "grades",
         "elimination", "payout", "description"}
-_IND = {"code", "name", "source", "value", "weight", "role", "missing", "score", "description"}
+_IND = {"code", "name", "source", "value", "weight", "role", "missing", "score", "description",
+        "window", "offset"}
 
 
 class _Checker:
@@ -151,9 +153,11 @@ def _indicator(c: _Checker, raw: Any, i: int) -> Indicator | None:
         c.err(path + ".weight", f"{role} 指标没有权重 a {role} indicator has no weight")
     score = _rule(c, raw, path + ".score", role)
     source = raw.get("source")
+    window, offset = indicator_window(c.err, raw, path, bool(source))
     return Indicator(code=code, name=str(raw.get("name") or code), value=value,
                      source=str(source) if source else None, role=role, weight=weight,
-                     missing=missing if missing in MISSING else "zero", score=score)
+                     missing=missing if missing in MISSING else "zero", score=score,
+                     window=window, offset=offset)
 
 
 def parse_scheme(text: str, code: str) -> Scheme:

@@ -84,6 +84,8 @@ class Indicator:
     weight: float | None = None
     missing: str = "zero"
     score: ScoreRule | PerItem | None = None
+    window: int = 1  # periods of the scheme's length read, ending with the run's (spec §7)
+    offset: int = 0  # periods between the run's period and the window's last one
 
     @property
     def derived(self) -> bool:

@@ -145,6 +145,7 @@ def results_source(scheme_code: str, entity: str, codes: list[str]) -> Source:
     ]
     cols += [Column(f"p_{c}", "decimal") for c in codes]
     cols += [Column(f"v_{c}", "decimal") for c in codes]
+    cols.append(Column("id", "string"))  # the entity's id, for count(distinct id) (§7)
     return Source(
         name=RESULTS_PREFIX + scheme_code, title=f"{scheme_code} 考核结果", time="period_start",
         person="entity_id" if entity == "person" else None,
