@@ -18,7 +18,7 @@ WAVG = "wavg"
 
 
 def _fail(scheme: str, code: str, message: str, node: exp.Expression) -> FormulaError:
-    text = node.sql(dialect="duckdb")
+    text = node.sql(dialect="duckdb", normalize_functions="lower")
     return FormulaError(scheme, code, message, text if len(text) <= 80 else text[:77] + "…")
 
 

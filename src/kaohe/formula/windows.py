@@ -26,7 +26,7 @@ PREV, PERIOD_START, PERIOD_END = "prev", "period_start", "period_end"
 
 
 def _fail(scheme: str, code: str, message: str, node: exp.Expression) -> FormulaError:
-    text = node.sql(dialect="duckdb")
+    text = node.sql(dialect="duckdb", normalize_functions="lower")
     return FormulaError(scheme, code, message, text if len(text) <= 80 else text[:77] + "…")
 
 
@@ -79,7 +79,8 @@ def prev_refs(tree: exp.Expression, codes: Collection[str], scheme: str, code: s
             raise _fail(scheme, code, f"prev 的期数应为 1 到 {MAX_PREV} 的整数字面量 K must be "
                         f"an integer literal from 1 to {MAX_PREV}", node)
         name = hidden_key(target.name, k)
-        refs[name] = PrevRef(target.name, k, node.sql(dialect="duckdb"))
+        refs[name] = PrevRef(target.name, k,
+                             node.sql(dialect="duckdb", normalize_functions="lower"))
         return exp.column(name)
 
     return tree.transform(swap), refs
