@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from kaohe.engine.run import compile_for, run_scheme
+from kaohe.engine.windows import window_note
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
 from kaohe.results import _clean
@@ -41,7 +42,8 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
     row = match.iloc[0]
     parts = output.parts[output.parts["id"] == entity].iloc[0]
     scheme = ws.scheme(code)
-    cs = compile_for(ws, scheme)
+    period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
+    cs = compile_for(ws, scheme, period)
     group = ", ".join(f"{p}={_fmt(row.get(f'g_{p}'))}" for p in scheme.peers) or "全体 everyone"
     out.print(f"[bold]{escape(scheme.name)}[/] {result.period} — {escape(str(row['name']))} "
               f"({entity}), {escape(str(row['unit_name'] or ''))}")
@@ -62,6 +64,7 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
         if ind.code in cs.values:
             for name, part in cs.values[ind.code].parts:
                 text = part.sql(dialect="duckdb").replace('"f".', "").replace('"', "")
+                text += window_note(cs, name, result.period)  # spec §7: a part's own window
                 lines.append(f"  {escape(text)} = {_fmt(parts[name])}")
         value = _fmt(row[f"v_{ind.code}"]) + (" (缺失 missing)" if row[f"m_{ind.code}"] else "")
         weight = f" W={ind.weight:g}" if ind.weight else ""
@@ -71,7 +74,6 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
                   _fmt(row[f"p_{ind.code}"]))
     out.print(t)
     if rows > 0:
-        period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
         for src in cs.sources.values():
             _print_rows(ws, scheme, src, period, entity, rows, out)
 

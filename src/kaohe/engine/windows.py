@@ -10,7 +10,7 @@ its window folded into its FILTER, so the aggregate sees only its own rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlglot import exp
 
@@ -97,3 +97,12 @@ def windowed_parts(cs: CompiledScheme, source: Source, period: Period,
             agg = part.copy()
         out.append((name, exp.Filter(this=agg, expression=exp.Where(this=cond))))
     return out
+
+
+def window_note(cs: CompiledScheme, part: str, period_text: str) -> str:
+    """How explain shows a part's window: '' for the run's period, else its dates."""
+    if cs.part_window.get(part, (1, 0)) == (1, 0):
+        return ""
+    window, offset = cs.part_window[part]
+    start, end = window_span(Period.parse(period_text), window, offset)
+    return f"  [{start} … {end - timedelta(days=1)}] (window {window}, offset {offset})"
