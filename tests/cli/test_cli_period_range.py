@@ -82,3 +82,7 @@ def test_explain_shows_a_parts_window(ws: WsBuilder) -> None:
                      "P2")
     assert done.returncode == 0, done.stderr
     assert "2026-08-01 … 2026-10-31" in done.stdout and "window 3" in done.stdout
+    rows = kaohe_cli("-w", str(ws.root), "explain", "m", "--period", "2026-10", "--entity",
+                     "P2", "--rows", "5")
+    assert rows.returncode == 0, rows.stderr
+    assert "3 行 rows" in rows.stdout  # the window's rows: August's 50, September's, October's

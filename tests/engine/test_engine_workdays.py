@@ -151,3 +151,14 @@ def test_other_units_are_refused(tmp_path: Path, unit: str) -> None:
     with pytest.raises(Problems) as exc:
         b.run("bad", "2026-10", save=False)
     assert "indicator x" in str(exc.value) and "date_diff" in str(exc.value)
+
+
+def test_kaohe_check_reports_a_bad_calendar(tmp_path: Path) -> None:
+    from kaohe.cli.checking import check_workspace
+
+    b = WsBuilder(tmp_path).standard_org().standard_sources()
+    (b.root / "org/calendar.csv").write_text("day,working\n2026-10-01,maybe\n",
+                                             encoding="utf-8")
+    problems, checked = check_workspace(b.root)
+    assert "calendar" not in checked
+    assert any("calendar.csv:2 [working] 'maybe'" in str(p) for p in problems)

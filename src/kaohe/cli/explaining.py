@@ -3,7 +3,7 @@ peer group and rank, and with --rows the fact rows behind it."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from rich.console import Console
@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from kaohe.engine.run import compile_for, run_scheme
-from kaohe.engine.windows import window_note
+from kaohe.engine.windows import source_range, window_note
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
 from kaohe.results import _clean
@@ -75,14 +75,16 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
     out.print(t)
     if rows > 0:
         for src in cs.sources.values():
-            _print_rows(ws, scheme, src, period, entity, rows, out)
+            span = source_range(cs, src.name, period)  # every window's rows (spec §7)
+            _print_rows(ws, scheme, src, period, entity, rows, out, span)
 
 
 def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, entity: str,
-                limit: int, out: Console) -> None:
+                limit: int, out: Console, span: tuple[date, date] | None = None) -> None:
     if src.name.startswith(RESULTS_PREFIX) or not ws.store.path.exists():
         return
-    start, end = datetime.combine(period.start, time()), datetime.combine(period.end, time())
+    first, after = span or (period.start, period.end)
+    start, end = datetime.combine(first, time()), datetime.combine(after, time())
     ids = _member_ids(ws, scheme, src, period, entity)
     col = src.person if (scheme.entity == "person" and src.person) or not src.unit else src.unit
     assert col is not None
