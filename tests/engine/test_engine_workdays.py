@@ -162,3 +162,16 @@ def test_kaohe_check_reports_a_bad_calendar(tmp_path: Path) -> None:
     problems, checked = check_workspace(b.root)
     assert "calendar" not in checked
     assert any("calendar.csv:2 [working] 'maybe'" in str(p) for p in problems)
+
+
+def test_payout_base_may_use_working_days_of_the_period(tmp_path: Path) -> None:
+    """A daily rate × the month's working days: (10-01, 11-01] holds 18 working days with
+    the calendar above, so 50 × 18 = 900 yuan for grade A (coefficient 1)."""
+    b = WsBuilder(tmp_path).standard_org().standard_sources()
+    (b.root / "org/calendar.csv").write_text(CALENDAR, encoding="utf-8")
+    b.scheme("pay", {"entity": "person", "period": "month", "population": {"position": "营业员"},
+                     "indicators": [role("n", "count(*)", "info", source="pz")],
+                     "grades": [[0, "A"]],
+                     "payout": {"base": "50 * date_diff('workday', period_start(0), "
+                                        "period_end(0))", "coefficient": {"A": 1}}})
+    assert col(b.run("pay", "2026-10", save=False), "payout")["P1"] == 900

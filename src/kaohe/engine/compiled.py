@@ -134,12 +134,14 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
     if scheme.payout is not None and scheme.payout.base is not None:
         try:
             tree = parse_formula(scheme.payout.base, scheme.code, "payout.base")
+            tree = period_dates(tree, day_of(at, 0), scheme.code, "payout.base")  # §7
             names = [*codes, *attributes]
             check_scalar_formula(tree, names, scheme.code, "payout.base",
                                  "指标代码或数值属性 indicator codes or numeric attributes")
             numeric_attrs = sorted({c.name for c in tree.find_all(exp.Column)
                                     if c.name not in codes})
-            base = compile_scalar(tree, lambda n: value_col(n) if n in codes else f"a_{n}")
+            base = compile_scalar(expand_workdays(tree, cal),
+                                  lambda n: value_col(n) if n in codes else f"a_{n}")
         except FormulaError as exc:
             problems.append(exc)
     if problems:
