@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from reference_windows import Values, wavg
+from reference_windows import Values, wavg, workdays
 from strategies import AGGS, SOURCES, Agg, Case, Rows, fact_rows, orgs, rules
 
 
@@ -30,6 +30,16 @@ def _dated_count(k: int) -> tuple[str, Callable[[Rows, Any], F]]:
     text = (f"count(*) filter (where {{t}} >= period_start({k}) and {{t}} < "
             f"period_end({k}))")
     return text, fn
+
+
+def _workdays_since_start() -> tuple[str, Callable[[Rows, Any], F]]:
+    """sum of the working days (default week) from the instance's period start to each row."""
+    def fn(rows: Rows, dates: Callable[[int], tuple[date, date]]) -> F:
+        start = dates(0)[0]
+        return F(sum(workdays(start, _time(r).date(), lambda d: d.weekday() < 5)
+                     for r in rows))
+    fn.dated = True  # type: ignore[attr-defined]
+    return "sum(date_diff('workday', period_start(0), {t}))", fn
 
 
 def _time(r: dict[str, Any]) -> datetime:
@@ -59,8 +69,10 @@ def window_cases(draw: st.DrawFn, max_rows: int = 30) -> Case:
         window = draw(st.sampled_from([1, 1, 2, 3]))
         offset = draw(st.sampled_from([0, 0, 1, 12] if kind == "month" else [0, 1]))
         ind: dict[str, Any] = {"code": f"s{i}", "source": source}
-        if draw(st.integers(0, 4)) == 0:
-            text, fn = _dated_count(draw(st.sampled_from([0, -1, -2])))
+        pick = draw(st.integers(0, 5))
+        if pick <= 1:
+            text, fn = (_dated_count(draw(st.sampled_from([0, -1, -2]))) if pick == 0
+                        else _workdays_since_start())
             ind.update(value=text.format(t=SOURCES[source].time), fn=fn)
             exact.append(ind["code"])
         else:
