@@ -2,8 +2,8 @@
 §17), independent of the engine: exact Fractions, rows picked by date, days counted one by one.
 
 An indicator dict may carry ``window`` and ``offset``; a source indicator's ``fn(rows)`` may
-instead be ``fn(rows, dates)`` when the function has ``fn.dated = True`` (``dates(k)`` = (start, end) of
-period_start(k)/period_end(k) for that instance); a derived ``fn(values)`` reads
+instead be ``fn(rows, dates)`` when the function has ``fn.dated = True`` (``dates(k)`` =
+(start, end) of period_start(k)/period_end(k) for that instance); a derived ``fn(values)`` reads
 ``values[code]`` and ``values.prev(code, K)``.
 """
 

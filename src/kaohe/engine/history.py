@@ -63,7 +63,8 @@ def results_rows(store: Store, source: Source, ref: Scheme, period: Period,
             f", max(v.points) FILTER (WHERE c.code = ?) AS {quote('p_' + c)}"
             f", max(v.value) FILTER (WHERE c.code = ?) AS {quote('v_' + c)}" for c in codes)
         sql = f"""
-            SELECT e.entity_id, e.entity_id AS id, r.period_start, CAST(e.total AS DECIMAL(18,4)) AS total,
+            SELECT e.entity_id, e.entity_id AS id,
+                   r.period_start, CAST(e.total AS DECIMAL(18,4)) AS total,
                    e.rank, e.group_size, e.grade, e.vetoed, e.eliminate,
                    CAST(e.payout AS DECIMAL(18,4)) AS payout{pivots}
             FROM ({LATEST_RUNS}) r JOIN run_entities e ON e.run_id = r.run_id

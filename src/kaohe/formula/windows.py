@@ -37,8 +37,10 @@ def _name(node: exp.Expression) -> str:
 def _int_literal(node: exp.Expression | None) -> int | None:
     """An integer literal, optionally negated; None for anything else."""
     sign = 1
-    if type(node) is exp.Neg:
+    if node is not None and type(node) is exp.Neg:
         sign, node = -1, node.this
+    if node is None:
+        return None
     if type(node) is exp.Paren:
         return _int_literal(node.this) if sign == 1 else None
     if type(node) is not exp.Literal or node.is_string or not node.is_int:

@@ -68,6 +68,7 @@ def load_calendar(root: Path) -> Calendar:
     for i, (d, w) in enumerate(zip(days, flags, strict=True)):
         row = raw.row_offset + i
         d_text, w_text = (cell_text(d) or "").strip(), (cell_text(w) or "").strip()
+        day: date | None
         try:
             day = date.fromisoformat(d_text.replace("/", "-")[:10])
         except ValueError:
