@@ -64,7 +64,7 @@ def _between(t: exp.Expression, span: Span, source: Source, bound: Bound) -> exp
 
 
 def scan_where(cs: CompiledScheme, source: Source, period: Period, t: exp.Expression,
-               bound: Bound) -> exp.Expression:
+               bound: Bound) -> exp.Expr:
     """The scan's condition: the union's constant bounds, and the windows when they have gaps
     (an offset-12 part beside an offset-0 one need not aggregate the 11 months between)."""
     spans = source_spans(cs, source.name, period)
@@ -89,7 +89,7 @@ def windowed_parts(cs: CompiledScheme, source: Source, period: Period,
         if span == whole:
             out.append((name, part))
             continue
-        cond = _between(t.copy(), span, source, bound)
+        cond: exp.Expr = _between(t.copy(), span, source, bound)
         if type(part) is exp.Filter:
             cond = exp.and_(exp.paren(part.expression.this.copy()), cond)
             agg = part.this.copy()

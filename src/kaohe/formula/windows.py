@@ -25,12 +25,12 @@ MAX_PERIOD_SHIFT = 48
 PREV, PERIOD_START, PERIOD_END = "prev", "period_start", "period_end"
 
 
-def _fail(scheme: str, code: str, message: str, node: exp.Expression) -> FormulaError:
+def _fail(scheme: str, code: str, message: str, node: exp.Expr) -> FormulaError:
     text = node.sql(dialect="duckdb", normalize_functions="lower")
     return FormulaError(scheme, code, message, text if len(text) <= 80 else text[:77] + "…")
 
 
-def _name(node: exp.Expression) -> str:
+def _name(node: exp.Expr) -> str:
     return str(node.name).lower() if type(node) is exp.Anonymous else ""
 
 
@@ -105,7 +105,7 @@ def period_date_calls(tree: exp.Expression, scheme: str, code: str) -> None:
             _period_arg(node, scheme, code)
 
 
-def _period_arg(node: exp.Expression, scheme: str, code: str) -> int:
+def _period_arg(node: exp.Expr, scheme: str, code: str) -> int:
     args = list(node.expressions)
     k = 0 if not args else _int_literal(args[0])
     if len(args) > 1 or k is None or abs(k) > MAX_PERIOD_SHIFT:

@@ -67,7 +67,7 @@ def _working_days_to(e: exp.Expression, calendar: Calendar) -> exp.Expression:
     return exp.paren(out, copy=False)
 
 
-def is_workday_diff(node: exp.Expression) -> bool:
+def is_workday_diff(node: exp.Expr) -> bool:
     unit = node.args.get("unit")
     return type(node) is exp.DateDiff and unit is not None and str(unit.name).lower() == WORKDAY
 
