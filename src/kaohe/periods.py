@@ -93,3 +93,32 @@ def parse_period(text: str, kind: PeriodKind | None = None) -> Period:
     if kind is not None and p.kind != kind:
         raise InputError(f"期间 {text!r} 是 {p.kind}，方案要求 {kind} / scheme needs a {kind} period")
     return p
+
+
+RANGE_SEP = ".."
+MAX_RANGE = 400  # periods in one `kaohe run --period A..B`
+
+
+def is_range(text: str) -> bool:
+    return RANGE_SEP in str(text)
+
+
+def period_range(text: str, kind: PeriodKind) -> list[Period]:
+    """``A..B`` (spec §17): every period of ``kind`` from the one containing A's first day to
+    the one containing B's last day, in order; A and B are days or any periods
+    (``2026-10-01..2026-10-31``, ``2026-08..2026-10``)."""
+    first_text, _, last_text = str(text).partition(RANGE_SEP)
+    if not first_text.strip() or not last_text.strip() or RANGE_SEP in last_text:
+        raise InputError(f"无效的期间范围 invalid period range {text!r}: expected A..B, e.g. "
+                         "2026-10-01..2026-10-31")
+    first, last = Period.parse(first_text), Period.parse(last_text)
+    start, end = Period.containing(kind, first.start), Period.containing(kind, last.last_day)
+    if end < start:
+        raise InputError(f"期间范围 {text!r} 的结束早于开始 the range ends before it starts")
+    out = [start]
+    while out[-1] < end:
+        if len(out) >= MAX_RANGE:
+            raise InputError(f"期间范围 {text!r} 超过 {MAX_RANGE} 个期间 covers more than "
+                             f"{MAX_RANGE} periods; run it in parts")
+        out.append(out[-1].shift(1))
+    return out

@@ -195,16 +195,10 @@ def evaluate(org: RefOrg, sources: Mapping[str, SourceMeta], facts: Mapping[str,
     group = {e.id: tuple(attribute(org, e, p) for p in peers) for e in pop}
     out: dict[str, dict[str, Any]] = {e.id: {} for e in pop}
     values: dict[str, dict[str, Value]] = {e.id: {} for e in pop}
-    for e in pop:
-        for ind in inds:
-            if ind.get("source"):
-                src = ind["source"]
-                rows = rows_of(org, scheme, sources[src], facts.get(src, ()), e, start, end,
-                               last_day)
-                values[e.id][ind["code"]] = ind["fn"](rows)
-        for ind in inds:
-            if not ind.get("source"):
-                values[e.id][ind["code"]] = ind["fn"](values[e.id])
+    for e in pop:  # windows, prev and period dates (spec §7): reference_windows.py
+        from reference_windows import entity_values
+
+        values[e.id] = entity_values(org, sources, facts, scheme, kind, pstart, e, last_day)
 
     scored = [i for i in inds if i.get("role", "scored") == "scored"]
     wsum = sum((num(i["weight"]) for i in scored), F(0))

@@ -23,7 +23,8 @@ def check_workspace(root: Path, only: str | None = None) -> tuple[list[InputErro
         ws = Workspace.open(root)
     except InputError as exc:
         return _flatten(exc), checked
-    for what, load in (("org", lambda: ws.org), ("sources", lambda: ws.sources)):
+    for what, load in (("org", lambda: ws.org), ("sources", lambda: ws.sources),
+                       ("calendar", lambda: ws.calendar)):
         try:
             load()
             checked.append(what)

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kaohe.cli.main import Context, err, out
 from kaohe.errors import InputError
-from kaohe.periods import Period
+from kaohe.periods import Period, is_range
 from kaohe.workspace.lock import DEFAULT_WAIT
 
 if TYPE_CHECKING:
@@ -95,7 +95,8 @@ def import_(ctx: Context, source: str, file: Path, replace: str | None, header_r
 
 @click.command(help="计算方案并保存 compute a scheme for a period and store the run")
 @click.argument("scheme")
-@click.option("--period", "-p", required=True, help="2026-10 | 2026-Q4 | 2026 | 2026-10-15")
+@click.option("--period", "-p", required=True,
+              help="2026-10 | 2026-Q4 | 2026 | 2026-10-15 | 2026-10-01..2026-10-31")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None)
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
               help="输出文件 .json .csv .xlsx .parquet")
@@ -110,6 +111,11 @@ def run(ctx: Context, scheme: str, period: str, engine: str | None, out_file: Pa
     if out_file is not None and out_file.suffix.lower() not in SUFFIXES:
         raise InputError(f"--out {out_file}: 不支持的格式 unsupported format; use {SUFFIXES}")
     ws = open_workspace(ctx, wait)
+    if is_range(period):  # spec §17: each period of the range, in order
+        from kaohe.cli.ranges import run_range
+
+        run_range(ws, scheme, period, engine, out_file, top, _progress)
+        return
     with _progress() as bar:
         task = bar.add_task(escape(f"{scheme} {period}"), total=5)
 

@@ -3,7 +3,7 @@ peer group and rank, and with --rows the fact rows behind it."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from rich.console import Console
@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from kaohe.engine.run import compile_for, run_scheme
+from kaohe.engine.windows import source_range, window_note
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
 from kaohe.results import _clean
@@ -41,7 +42,8 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
     row = match.iloc[0]
     parts = output.parts[output.parts["id"] == entity].iloc[0]
     scheme = ws.scheme(code)
-    cs = compile_for(ws, scheme)
+    period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
+    cs = compile_for(ws, scheme, period)
     group = escape(", ".join(f"{p}={_fmt(row.get(f'g_{p}'))}" for p in scheme.peers)
                    or "全体 everyone")
     out.print(f"[bold]{escape(scheme.name)}[/] {result.period} — {escape(str(row['name']))} "
@@ -67,6 +69,7 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
         if ind.code in cs.values:
             for name, part in cs.values[ind.code].parts:
                 text = part.sql(dialect="duckdb").replace('"f".', "").replace('"', "")
+                text += window_note(cs, name, result.period)  # spec §7: a part's own window
                 lines.append(f"  {escape(text)} = {_fmt(parts[name])}")
         value = _fmt(row[f"v_{ind.code}"]) + (" (缺失 missing)" if row[f"m_{ind.code}"] else "")
         weight = f" W={ind.weight:g}" if ind.weight else ""
@@ -76,9 +79,9 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
                   _fmt(row[f"p_{ind.code}"]))
     out.print(t)
     if rows > 0:
-        period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
         for src in cs.sources.values():
-            _print_rows(ws, scheme, src, period, entity, rows, out)
+            span = source_range(cs, src.name, period)  # every window's rows (spec §7)
+            _print_rows(ws, scheme, src, period, entity, rows, out, span)
 
 
 def _print_lines(scheme: Scheme, row: Any, out: Console) -> None:
@@ -97,10 +100,11 @@ def _print_lines(scheme: Scheme, row: Any, out: Console) -> None:
 
 
 def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, entity: str,
-                limit: int, out: Console) -> None:
+                limit: int, out: Console, span: tuple[date, date] | None = None) -> None:
     if src.name.startswith(RESULTS_PREFIX) or not ws.store.path.exists():
         return
-    start, end = datetime.combine(period.start, time()), datetime.combine(period.end, time())
+    first, after = span or (period.start, period.end)
+    start, end = datetime.combine(first, time()), datetime.combine(after, time())
     ids = _member_ids(ws, scheme, src, period, entity)
     col = src.person if (scheme.entity == "person" and src.person) or not src.unit else src.unit
     vias = {i.via for i in scheme.indicators if i.source == src.name}

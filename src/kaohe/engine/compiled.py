@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from kaohe.engine import instances
 from kaohe.errors import FormulaError, InputError, Problems, SchemeError
 from kaohe.formula import (
     CompiledValue, check_aggregate_formula, check_scalar_formula, compile_aggregate,
     compile_scalar, parse_formula,
 )
 from kaohe.engine.check_entity import check_entity_sources
-from kaohe.scheme.model import Scheme
+from kaohe.formula.windows import (
+    PrevRef, hidden_key, period_date_calls, period_dates, prev_refs, refuse_prev,
+)
+from kaohe.formula.workdays import expand_workdays
+from kaohe.periods import Period
+from kaohe.scheme.model import Indicator, Scheme
+from kaohe.workspace.calendar import Calendar
 from kaohe.workspace.sources import Source
 
 if TYPE_CHECKING:
@@ -33,15 +41,28 @@ class CompiledScheme:
     attributes: tuple[str, ...]  # numeric attributes the payout base reads
     part_via: Mapping[str, str] = field(default_factory=dict)  # part → via attribute (§18)
     payout_lines: tuple[CompiledLine, ...] = ()  # every payout line (spec §10)
+    # part column → (window, offset) it aggregates over (spec §7); absent: (1, 0)
+    part_window: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def value_col(code: str) -> str:
     return f"v_{code}"
 
 
+def day_of(period: Period, shift: int) -> Callable[[int, bool], date]:
+    """period_start(k) / period_end(k) of an instance ``shift`` periods back (spec §7)."""
+    def day(k: int, end: bool) -> date:
+        p = period.shift(k - shift)
+        return p.end if end else p.start
+    return day
+
+
 def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
-                   attributes: Collection[str] = ()) -> CompiledScheme:
-    """Check and compile every formula; raise Problems listing every problem found."""
+                   attributes: Collection[str] = (), period: Period | None = None,
+                   calendar: Calendar | None = None) -> CompiledScheme:
+    """Check and compile every formula; raise Problems listing every problem found.
+    ``period`` fixes period_start/period_end (without one, as for ``kaohe check``, a
+    reference period); ``calendar`` gives date_diff('workday', …) its working days."""
     from kaohe.engine.payout_lines import compile_lines  # it imports value_col from here
 
     problems: list[InputError] = []
@@ -51,37 +72,62 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
     part_names: dict[str, str] = {}
     part_source: dict[str, str] = {}
     part_via: dict[str, str] = {}
+    part_window: dict[str, tuple[int, int]] = {}
     codes = [i.code for i in scheme.indicators]
+    at = period or Period.containing(scheme.period, date(2000, 1, 1))  # type: ignore[arg-type]
+    cal = calendar or Calendar()
+    marks: dict[str, PrevRef] = {}
+    source_trees: dict[str, tuple[Indicator, Source, exp.Expression]] = {}
+
+    def namer(src: str, window: tuple[int, int],
+              via: str | None) -> Callable[[exp.Expression], str]:
+        sidx = list(used).index(src)
+
+        def name_part(part: exp.Expression) -> str:
+            # equal aggregates over one source, one window and one roll-up path (via) are
+            # computed once
+            key = f"{src}\x00{window}\x00{via or ''}\x00{part.sql(dialect='duckdb')}"
+            if key not in part_names:
+                n = sum(1 for s in part_source.values() if s == src)
+                part_names[key] = f"x{sidx}_{n}"
+                part_source[part_names[key]] = src
+                part_window[part_names[key]] = window
+                if via is not None:
+                    part_via[part_names[key]] = via
+            return part_names[key]
+        return name_part
+
+    def source_value(ind: Indicator, src: Source, tree: exp.Expression,
+                     shift: int) -> CompiledValue:
+        offset = ind.offset + shift
+        dated = period_dates(tree, day_of(at, offset), scheme.code, ind.code)
+        return compile_aggregate(expand_workdays(dated, cal),
+                                 namer(src.name, (ind.window, offset), ind.via))
+
     for ind in scheme.indicators:
         try:
             tree = parse_formula(ind.value, scheme.code, ind.code)
+            period_date_calls(tree, scheme.code, ind.code)
             if ind.source is None:
-                check_scalar_formula(tree, codes, scheme.code, ind.code)
+                tree, refs = prev_refs(tree, codes, scheme.code, ind.code)
+                marks.update(refs)
+                check_scalar_formula(period_dates(tree, day_of(at, 0), scheme.code, ind.code),
+                                     [*codes, *refs], scheme.code, ind.code)
                 derived_trees[ind.code] = tree
                 continue
+            refuse_prev(tree, scheme.code, ind.code)
             src = sources.get(ind.source)
             if src is None:
                 raise SchemeError(scheme.code, f"indicator {ind.code}.source",
                                   f"未知数据源 unknown source {ind.source!r}; sources: "
                                   + ", ".join(sorted(sources)))
             used[src.name] = src
-            check_aggregate_formula(tree, {c.name: c.type for c in src.columns}, scheme.code,
+            check_aggregate_formula(period_dates(tree, day_of(at, ind.offset), scheme.code,
+                                                 ind.code),
+                                    {c.name: c.type for c in src.columns}, scheme.code,
                                     ind.code)
-            sidx = list(used).index(src.name)
-
-            def name_part(part: exp.Expression, _s: str = src.name, _i: int = sidx,
-                          _via: str | None = ind.via) -> str:
-                # equal aggregates over one source are computed once
-                key = _s + "\x00" + part.sql(dialect="duckdb") + "\x00" + (_via or "")
-                if key not in part_names:
-                    n = sum(1 for s in part_source.values() if s == _s)
-                    part_names[key] = f"x{_i}_{n}"
-                    part_source[part_names[key]] = _s
-                    if _via is not None:
-                        part_via[part_names[key]] = _via
-                return part_names[key]
-
-            values[ind.code] = compile_aggregate(tree, name_part)
+            source_trees[ind.code] = (ind, src, tree)
+            values[ind.code] = source_value(ind, src, tree, 0)
         except InputError as exc:
             problems.append(exc)
     levels: list[tuple[str, ...]] = []
@@ -89,17 +135,27 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
         levels = _levels(scheme.code, derived_trees)
     except SchemeError as exc:
         problems.append(exc)
+    shifted_trees: dict[str, exp.Expression] = {}
+    if not problems:
+        try:
+            shifted_trees = _instances(scheme, at, cal, codes, derived_trees, marks,
+                                       source_trees, source_value, values)
+            levels = _levels(scheme.code, shifted_trees)
+        except InputError as exc:
+            problems.append(exc)
     base = None
     numeric_attrs: list[str] = []
     if scheme.payout is not None and scheme.payout.base is not None:
         try:
             tree = parse_formula(scheme.payout.base, scheme.code, "payout.base")
+            tree = period_dates(tree, day_of(at, 0), scheme.code, "payout.base")  # §7
             names = [*codes, *attributes]
             check_scalar_formula(tree, names, scheme.code, "payout.base",
                                  "指标代码或数值属性 indicator codes or numeric attributes")
             numeric_attrs = sorted({c.name for c in tree.find_all(exp.Column)
                                     if c.name not in codes})
-            base = compile_scalar(tree, lambda n: value_col(n) if n in codes else f"a_{n}")
+            base = compile_scalar(expand_workdays(tree, cal),
+                                  lambda n: value_col(n) if n in codes else f"a_{n}")
         except FormulaError as exc:
             problems.append(exc)
     problems += check_entity_sources(scheme, sources)
@@ -108,11 +164,11 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
     numeric_attrs = sorted({*numeric_attrs, *line_attrs})
     if problems:
         raise Problems(problems)
-    derived = {c: compile_scalar(t, value_col) for c, t in derived_trees.items()}
+    derived = {c: compile_scalar(t, value_col) for c, t in shifted_trees.items()}
     return CompiledScheme(scheme=scheme, sources=used, values=values, derived=derived,
                           levels=tuple(levels), part_source=part_source, payout_base=base,
                           attributes=tuple(numeric_attrs), part_via=part_via,
-                          payout_lines=lines)
+                          payout_lines=lines, part_window=part_window)
 
 
 def _levels(scheme: str, trees: Mapping[str, exp.Expression]) -> list[tuple[str, ...]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import numpy as np
@@ -51,8 +51,11 @@ def _has_runs(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row and row[0])
 
 
-def results_rows(store: Store, source: Source, ref: Scheme, period: Period) -> pa.Table:
-    """Rows of ``results:REF`` whose period starts inside ``period``."""
+def results_rows(store: Store, source: Source, ref: Scheme, period: Period,
+                 span: tuple[date, date] | None = None) -> pa.Table:
+    """Rows of ``results:REF`` whose period starts inside ``span`` (default: ``period``; a
+    window widens it, spec §7), with the entity's id also as ``id``."""
+    start, end = span or (period.start, period.end)
     codes = [i.code for i in ref.indicators]
     columns = [c.name for c in source.columns]
     empty = {c.name: pa.array([], _arrow_type(c.type)) for c in source.columns}
@@ -65,7 +68,8 @@ def results_rows(store: Store, source: Source, ref: Scheme, period: Period) -> p
             f", max(v.points) FILTER (WHERE c.code = ?) AS {quote('p_' + c)}"
             f", max(v.value) FILTER (WHERE c.code = ?) AS {quote('v_' + c)}" for c in codes)
         sql = f"""
-            SELECT e.entity_id, r.period_start, CAST(e.total AS DECIMAL(18,4)) AS total,
+            SELECT e.entity_id, e.entity_id AS id,
+                   r.period_start, CAST(e.total AS DECIMAL(18,4)) AS total,
                    e.rank, e.group_size, e.grade, e.vetoed, e.eliminate,
                    CAST(e.payout AS DECIMAL(18,4)) AS payout,
                    e.person_id AS person, e.unit_id AS unit{pivots}
@@ -75,7 +79,7 @@ def results_rows(store: Store, source: Source, ref: Scheme, period: Period) -> p
             WHERE r.period_start >= ? AND r.period_start < ?
             GROUP BY ALL ORDER BY 1, 2"""
         params: list[object] = [c for c in codes for _ in range(2)]
-        table = arrow_query(con, sql, [*params, ref.code, period.start, period.end])
+        table = arrow_query(con, sql, [*params, ref.code, start, end])
     cast = {c: table[c].cast(empty[c].type) for c in columns if c in table.column_names}
     return pa.table(cast)
 

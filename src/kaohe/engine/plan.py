@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
 from kaohe.engine import caps, elimination, grading, payout_lines
+from kaohe.engine import windows as spans
 from kaohe.engine.compiled import CompiledScheme, value_col
 from kaohe.engine.plan_items import (
     aggregate_groups, item_base, item_output_columns, rollup_unit_join,
@@ -82,10 +83,8 @@ def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
     WHERE, and LEFT JOINed on the key: given distinct and plain aggregates in one GROUP BY,
     DuckDB materialises the whole fact scan and aggregates it once per distinct aggregate."""
     f = "f"
-    start = datetime.combine(period.start, time())
-    end = datetime.combine(period.end, time())
-    where = T(":t >= :a AND :t < :b", t=col(source.time, f), a=_bound(source, start),
-              b=_bound(source, end))
+    # the union of the parts' windows, constant bounds (spec §7; engine/windows.py)
+    where = spans.scan_where(cs, source, period, col(source.time, f), _bound)
     rel = exp.alias_(facts.copy(), f, table=True)
     by_unit = False
     if cs.scheme.item is not None or via is not None or rollup_unit_join(cs, source):
@@ -108,7 +107,8 @@ def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
                                   b=col(source.person or "", f)))
             base = base.join(exp.alias_(exp.to_table(TREE), "t", table=True),
                              on=T(":a = :b", a=col("unit_id", "t"), b=col("unit_id", "pu")))
-    parts = _parts_of(cs, source.name, via)
+    parts = spans.windowed_parts(cs, source, period, _parts_of(cs, source.name, via),
+                                   col(source.time, f), _bound)
     distinct = [(n, p) for n, p in parts if is_distinct(p)]
     if not distinct or len(parts) == 1:
         q = base.select(*[exp.alias_(fold_filter(p), n, quote=True) for n, p in parts])

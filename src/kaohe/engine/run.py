@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import pandas as pd
 import pyarrow as pa
@@ -20,6 +20,7 @@ from kaohe.engine.inputs import (
     history_table, person_unit_table, pop_table, population, tree_table,
 )
 from kaohe.engine.item_inputs import scheme_attributes, via_tables
+from kaohe.engine.windows import source_range
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
 from kaohe.results import IndicatorInfo, RunResult
@@ -43,16 +44,21 @@ class RunOutput:
         return self.part_table.to_pandas()
 
 
-def compile_for(ws: Workspace, scheme: Scheme) -> CompiledScheme:
-    return compile_scheme(scheme, ws.sources_for(scheme), scheme_attributes(ws, scheme))
+def compile_for(ws: Workspace, scheme: Scheme, period: Period | None = None) -> CompiledScheme:
+    """The scheme compiled against the workspace; with ``period``, period_start/period_end
+    are that run's dates (without, a reference period: enough to check)."""
+    return compile_scheme(scheme, ws.sources_for(scheme), scheme_attributes(ws, scheme), period,
+                          ws.calendar)
 
 
 def _facts(ws: Workspace, cs: CompiledScheme, period: Period, engine: str) -> dict[str, FactInput]:
     out: dict[str, FactInput] = {}
     for name, src in cs.sources.items():
+        span = source_range(cs, name, period)  # the union of the windows read (spec §7)
         if name.startswith(RESULTS_PREFIX):
             ref = ws.scheme(name[len(RESULTS_PREFIX):])
-            out[name] = FactInput(src, rows=history.results_rows(ws.store, src, ref, period))
+            out[name] = FactInput(src, rows=history.results_rows(ws.store, src, ref, period,
+                                                                 span))
         elif engine == "spark" and name in ws.settings.spark.sources:
             out[name] = FactInput(src)
         else:
@@ -62,7 +68,7 @@ def _facts(ws: Workspace, cs: CompiledScheme, period: Period, engine: str) -> di
             elif engine == "duckdb":
                 out[name] = FactInput(src, store_table=src.table)
             else:
-                out[name] = FactInput(src, rows=_period_rows(ws.store, src, period))
+                out[name] = FactInput(src, rows=_period_rows(ws.store, src, span))
     return out
 
 
@@ -77,13 +83,14 @@ def _empty(src: Source) -> pa.Table:
     return pa.table({c.name: pa.array([], history._arrow_type(c.type)) for c in src.columns})
 
 
-def _period_rows(store: Store, src: Source, period: Period) -> pa.Table:
+def _period_rows(store: Store, src: Source, span: tuple[date, date]) -> pa.Table:
+    """The rows in [start, end): Spark gets the rows the windows read, not the store."""
     cols = ", ".join(quote(c.name) for c in src.columns)
     t = quote(src.time)
     with store.connect(read_only=True) as con:
         return arrow_query(
             con, f"SELECT {cols} FROM {quote(src.table)} WHERE {t} >= ? AND {t} < ?",
-            [datetime.combine(period.start, time()), datetime.combine(period.end, time())])
+            [datetime.combine(span[0], time()), datetime.combine(span[1], time())])
 
 
 def _population_table(ws: Workspace, scheme: Scheme, cs: CompiledScheme, period: Period,
@@ -130,7 +137,7 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     scheme = scheme if scheme is not None else ws.scheme(code)
     period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
     say("编译方案 compiling scheme")
-    cs = compile_for(ws, scheme)
+    cs = compile_for(ws, scheme, period)
     say("准备组织与人员 preparing the org")
     small = {
         "k_pop": _population_table(ws, scheme, cs, period, engine),

@@ -19,6 +19,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from kaohe.errors import FormulaError
+from kaohe.formula.wavg import expand_wavg
 
 MAX_LENGTH = 4000
 MAX_TOKENS = 800
@@ -47,7 +48,7 @@ PLACED: tuple[type[exp.Expression], ...] = (
 ALLOWED: frozenset[type[exp.Expression]] = frozenset(
     AGGREGATES + SCALAR_FUNCTIONS + OPERATORS + LEAVES + PLACED
 )
-DATE_UNITS = ("day", "hour", "minute")
+DATE_UNITS = ("day", "hour", "minute", "workday")  # workday: formula/workdays.py
 _LITERAL_TYPES = (exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP,
                   exp.DataType.Type.TIMESTAMPNTZ)
 # the arguments each node may carry; anything else (max(x, n), count(a, b), * exclude …)
@@ -145,7 +146,7 @@ def parse_formula(text: str, scheme: str, code: str) -> exp.Expression:
         if d > MAX_TREE_DEPTH:
             raise _fail(scheme, code, f"嵌套过深 nesting deeper than {MAX_TREE_DEPTH}", text[:40])
         stack.extend((child, d + 1) for child in node.iter_expressions())
-    return tree
+    return expand_wavg(tree, scheme, code)  # spec §11, in formula/wavg.py
 
 
 def _check_date_diff_arity(tokens: list[Any], scheme: str, code: str) -> None:

@@ -35,14 +35,14 @@ def double(e: exp.Expression) -> exp.Expression:
 
 
 def safe_division(node: exp.Expression) -> exp.Expression:
-    if type(node) is exp.Div:
-        return exp.Div(this=double(exp.paren(node.this, copy=False)),
-                       expression=exp.Nullif(this=double(node.expression),
-                                             expression=exp.Literal.number(0)))
-    if type(node) is exp.Mod:
-        return exp.Mod(this=double(exp.paren(node.this, copy=False)),
-                       expression=exp.Nullif(this=double(node.expression),
-                                             expression=exp.Literal.number(0)))
+    if type(node) in (exp.Div, exp.Mod):
+        # the operands first: transform does not descend into a node it has replaced, so
+        # (a / b) / c would keep a / b unguarded (IEEE: a / 0 is inf or NaN on DuckDB)
+        this = node.this.transform(safe_division)
+        other = node.expression.transform(safe_division)
+        return type(node)(this=double(exp.paren(this, copy=False)),
+                          expression=exp.Nullif(this=double(other),
+                                                expression=exp.Literal.number(0)))
     return node
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from kaohe.errors import InputError, Problems, SchemeError
 from kaohe.scheme import consequences
 from kaohe.periods import KINDS
+from kaohe.scheme.windows import indicator_window
 from kaohe.scheme.model import (
     DIRECTIONS, MISSING, RULES, ROLES, Deduct, Indicator, Linear,
     Percentile, PerItem, Scheme, ScoreRule, Steps, VsMean,
@@ -22,7 +23,7 @@ KEY_ALIASES = {"title": "name", "kind": "entity", "filter": "population", "peer_
 _TOP = {"name", "entity", "period", "population", "peers", "indicators", "grades",
         "elimination", "payout", "description", "alerts", "demote", "caps"}
 _IND = {"code", "name", "source", "value", "weight", "role", "missing", "score", "description",
-        "match", "via"}
+        "match", "via", "window", "offset"}
 
 
 class _Checker:
@@ -153,11 +154,12 @@ def _indicator(c: _Checker, raw: Any, i: int, entity: str = "person") -> Indicat
         c.err(path + ".weight", f"{role} 指标没有权重 a {role} indicator has no weight")
     score = _rule(c, raw, path + ".score", role)
     source = raw.get("source")
+    window, offset = indicator_window(c.err, raw, path, bool(source))
     return Indicator(code=code, name=str(raw.get("name") or code), value=value,
                      source=str(source) if source else None, role=role, weight=weight,
                      missing=missing if missing in MISSING else "zero", score=score,
                      match=parse_match(raw, entity, path, c.err),
-                     via=parse_via(raw, entity, path, c.err))
+                     via=parse_via(raw, entity, path, c.err), window=window, offset=offset)
 
 
 def parse_scheme(text: str, code: str) -> Scheme:

@@ -86,6 +86,8 @@ class Indicator:
     score: ScoreRule | PerItem | None = None
     match: str | None = None  # item schemes (§8): the column holding the item's key
     via: str | None = None  # roll-up through an attribute (§18)
+    window: int = 1  # periods of the scheme's length read, ending with the run's (spec §7)
+    offset: int = 0  # periods between the run's period and the window's last one
 
     @property
     def derived(self) -> bool:

@@ -156,6 +156,7 @@ def results_source(scheme_code: str, entity: str, codes: list[str]) -> Source:
     ]
     cols += [Column(f"p_{c}", "decimal") for c in codes]
     cols += [Column(f"v_{c}", "decimal") for c in codes]
+    cols.append(Column("id", "string"))  # the entity's id, for count(distinct id) (§7)
     # an item scheme's rows carry each item's stored person and unit (spec §8 roll-up)
     item = entity == "item"
     if item:

@@ -8,6 +8,7 @@ from pathlib import Path
 from kaohe.errors import ConfigError, InputError
 from kaohe.scheme.loader import load_scheme
 from kaohe.scheme.model import Scheme
+from kaohe.workspace.calendar import Calendar, load_calendar
 from kaohe.workspace.config import Settings, load_settings
 from kaohe.workspace.org import Org, load_org
 from kaohe.workspace.sources import RESULTS_PREFIX, Source, load_sources, results_source
@@ -34,6 +35,11 @@ class Workspace:
     @cached_property
     def org(self) -> Org:
         return load_org(self.root)
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        """org/calendar.csv's working days (spec §17); the default week without one."""
+        return load_calendar(self.root)
 
     @cached_property
     def sources(self) -> dict[str, Source]:
