@@ -171,6 +171,33 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
                           payout_lines=lines, part_window=part_window)
 
 
+def _instances(scheme: Scheme, at: Period, cal: Calendar, codes: list[str],
+               derived_trees: Mapping[str, exp.Expression], marks: Mapping[str, PrevRef],
+               source_trees: Mapping[str, tuple[Indicator, Source, exp.Expression]],
+               source_value: Callable[[Indicator, Source, exp.Expression, int], CompiledValue],
+               values: dict[str, CompiledValue]) -> dict[str, exp.Expression]:
+    """Add the shifted source values prev needs to ``values``; return every derived
+    instance's formula (key → tree over keys, dates and working days filled in)."""
+    need = instances.needed(scheme.code, {c: t[0].offset for c, t in source_trees.items()},
+                            derived_trees, marks)
+    hidden = [hidden_key(c, k) for c, k in (*need.sources, *need.derived) if k]
+    if any(k in codes for k in hidden):
+        raise SchemeError(scheme.code, "indicators", "指标代码与 prev 的内部名称冲突 an "
+                          "indicator code has the form CODE__oN that names prev values; rename "
+                          "it: " + ", ".join(k for k in hidden if k in codes))
+    for code, shift in sorted(need.sources):
+        ind, src, tree = source_trees[code]
+        values[hidden_key(code, shift)] = source_value(ind, src, tree, shift)
+    out: dict[str, exp.Expression] = {}
+    for code in derived_trees:  # visible codes first, in the scheme's order
+        for c, shift in sorted(need.derived, key=lambda cs: cs[1]):
+            if c == code:
+                tree = instances.shifted(derived_trees[c], shift, codes, marks)
+                dated = period_dates(tree, day_of(at, shift), scheme.code, c)
+                out[hidden_key(c, shift)] = expand_workdays(dated, cal)
+    return out
+
+
 def _levels(scheme: str, trees: Mapping[str, exp.Expression]) -> list[tuple[str, ...]]:
     deps = {c: {col.name for col in t.find_all(exp.Column) if col.name in trees}
             for c, t in trees.items()}
