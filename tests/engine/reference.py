@@ -115,9 +115,11 @@ def rows_of(org: RefOrg, scheme: Mapping[str, Any], src: SourceMeta, rows: Seque
             if src.person:
                 return bool(r[src.person] == e.id)
             return bool(r[src.unit or ""] == e.unit)
-        if src.unit:
+        if src.unit and (r[src.unit] or not src.person):
             unit = r[src.unit]
-        else:
+        elif src.person and not r[src.person]:
+            unit = None
+        else:  # no unit column, or an empty unit: the person's unit (spec §13)
             on = org.on(r[src.person or ""], last_day)
             unit = on[0] if on else None
         return unit is not None and e.id in org.chain(unit)

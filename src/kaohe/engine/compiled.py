@@ -12,6 +12,10 @@ from kaohe.formula import (
     CompiledValue, check_aggregate_formula, check_scalar_formula, compile_aggregate,
     compile_scalar, parse_formula,
 )
+from kaohe.formula.derived_names import (
+    attributes_used, check_derived, check_peer_nesting, compile_derived,
+)
+from kaohe.formula.org_refs import OrgNames, source_formula
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.sources import Source
 
@@ -26,6 +30,8 @@ class CompiledScheme:
     part_source: Mapping[str, str]  # part column → source name
     payout_base: exp.Expression | None  # over v_<code> and a_<attribute> columns
     attributes: tuple[str, ...]  # numeric attributes the payout base reads
+    # attributes derived formulas read (spec §15), (name, kind): k_pop's a_NAME / s_NAME
+    derived_attributes: tuple[tuple[str, str], ...] = ()
 
 
 def value_col(code: str) -> str:
@@ -33,7 +39,8 @@ def value_col(code: str) -> str:
 
 
 def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
-                   attributes: Collection[str] = ()) -> CompiledScheme:
+                   attributes: Collection[str] = (), org: OrgNames | None = None,
+                   attr_kinds: Mapping[str, str] | None = None) -> CompiledScheme:
     """Check and compile every formula; raise Problems listing every problem found."""
     problems: list[InputError] = []
     values: dict[str, CompiledValue] = {}
@@ -46,7 +53,7 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
         try:
             tree = parse_formula(ind.value, scheme.code, ind.code)
             if ind.source is None:
-                check_scalar_formula(tree, codes, scheme.code, ind.code)
+                check_derived(tree, codes, attr_kinds or {}, scheme.code, ind.code)
                 derived_trees[ind.code] = tree
                 continue
             src = sources.get(ind.source)
@@ -55,8 +62,8 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
                                   f"未知数据源 unknown source {ind.source!r}; sources: "
                                   + ", ".join(sorted(sources)))
             used[src.name] = src
-            check_aggregate_formula(tree, {c.name: c.type for c in src.columns}, scheme.code,
-                                    ind.code)
+            tree, columns = source_formula(tree, src, org, scheme.code, ind.code)
+            check_aggregate_formula(tree, columns, scheme.code, ind.code)
             sidx = list(used).index(src.name)
 
             def name_part(part: exp.Expression, _s: str = src.name, _i: int = sidx) -> str:
@@ -71,6 +78,7 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
             values[ind.code] = compile_aggregate(tree, name_part)
         except InputError as exc:
             problems.append(exc)
+    problems += check_peer_nesting(scheme.code, derived_trees)
     levels: list[tuple[str, ...]] = []
     try:
         levels = _levels(scheme.code, derived_trees)
@@ -91,10 +99,13 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
             problems.append(exc)
     if problems:
         raise Problems(problems)
-    derived = {c: compile_scalar(t, value_col) for c, t in derived_trees.items()}
+    kinds = attr_kinds or {}
+    derived = {c: compile_derived(t, codes, kinds, value_col) for c, t in derived_trees.items()}
+    read = sorted({a for t in derived_trees.values() for a in attributes_used(t, codes, kinds)})
     return CompiledScheme(scheme=scheme, sources=used, values=values, derived=derived,
                           levels=tuple(levels), part_source=part_source, payout_base=base,
-                          attributes=tuple(numeric_attrs))
+                          attributes=tuple(numeric_attrs),
+                          derived_attributes=tuple((a, kinds[a]) for a in read))
 
 
 def _levels(scheme: str, trees: Mapping[str, exp.Expression]) -> list[tuple[str, ...]]:

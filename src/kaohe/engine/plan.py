@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from kaohe.engine.compiled import CompiledScheme, value_col
+from kaohe.engine.enrich import enrich
 from kaohe.engine.sqltree import T, add_all, case, clamp, col, dbl, lit, or_all, round2
 from kaohe.formula import fold_filter, is_distinct, split_filter
 from kaohe.periods import Period
@@ -88,8 +89,7 @@ def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
         key = col("ancestor_id", "t")
         base = exp.select(exp.alias_(key, "_k", quote=True)).from_(rel)
         if source.unit:
-            base = base.join(exp.alias_(exp.to_table(TREE), "t", table=True),
-                             on=T(":a = :b", a=col("unit_id", "t"), b=col(source.unit, f)))
+            base = _join_row_unit(base, source, f)
         else:
             base = base.join(exp.alias_(exp.to_table(PU), "pu", table=True),
                              on=T(":a = :b", a=col("person_id", "pu"),
@@ -118,6 +118,21 @@ def _aggregate_cte(cs: CompiledScheme, source: Source, period: Period,
         q = q.select(exp.alias_(T("COALESCE(:c, 0)", c=col(name, alias)), name, quote=True),
                      copy=False)
     return q, by_unit
+
+
+def _join_row_unit(base: exp.Select, source: Source, f: str) -> exp.Select:
+    """Join the tree on the unit a row counts for in a unit scheme: its own unit; in a source
+    with a person column as well, an empty unit is the person's unit as of the period's last
+    day (spec §13). k_pu is LEFT JOINed only to the rows without a unit, so a row with one (the
+    common case) finds no match there and keeps a plain equi-join on its unit."""
+    unit: exp.Expression = col(source.unit or "", f)
+    if source.person:
+        base = base.join(exp.alias_(exp.to_table(PU), "pu", table=True), join_type="LEFT",
+                         on=T(":a = :b AND :u IS NULL", a=col("person_id", "pu"),
+                              b=col(source.person, f), u=unit.copy()))
+        unit = T("COALESCE(:u, :p)", u=unit, p=col("unit_id", "pu"))
+    return base.join(exp.alias_(exp.to_table(TREE), "t", table=True),
+                     on=T(":a = :b", a=col("unit_id", "t"), b=unit))
 
 
 def _parts_of(cs: CompiledScheme, source: str) -> list[tuple[str, exp.Expression]]:
@@ -201,7 +216,8 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
     ctes: list[tuple[str, exp.Select]] = []
     vals = exp.select(_star("p")).from_(exp.alias_(exp.to_table(POP), "p", table=True))
     for i, (name, source) in enumerate(cs.sources.items()):
-        q, by_unit = _aggregate_cte(cs, source, period, facts[name])
+        q, by_unit = _aggregate_cte(cs, source, period,
+                                    enrich(cs, source, period, facts[name]))
         alias = f"a{i}"
         ctes.append((alias, q))
         on = T(":a = :b", a=col("_k", alias), b=col("_unit" if by_unit else "entity_id", "p"))

@@ -13,14 +13,17 @@ import pyarrow as pa
 from kaohe.engine import history
 from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import CompiledScheme, compile_scheme
+from kaohe.engine.enrich import all_rows_until, org_needs
 from kaohe.engine.inputs import (
-    history_table, person_unit_table, pop_table, population, tree_table,
+    Population, history_table, person_unit_table, pop_table, population, tree_table,
 )
+from kaohe.engine.org_tables import attribute_kinds, org_inputs, org_names, with_attributes
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
 from kaohe.results import IndicatorInfo, RunResult
 from kaohe.scheme.model import Scheme
-from kaohe.workspace.sources import RESULTS_PREFIX, Source
+from kaohe.workspace.org import Org
+from kaohe.workspace.sources import IMPORT_ORDER, RESULTS_PREFIX, Source
 from kaohe.workspace.store import Store, arrow_query, quote
 from kaohe.workspace.workspace import Workspace
 
@@ -40,7 +43,9 @@ class RunOutput:
 
 
 def compile_for(ws: Workspace, scheme: Scheme) -> CompiledScheme:
-    return compile_scheme(scheme, ws.sources_for(scheme), sorted(ws.attributes()))
+    attrs = sorted(ws.attributes())
+    return compile_scheme(scheme, ws.sources_for(scheme), attrs, org_names(ws.org),
+                          attribute_kinds(ws.org, attrs))
 
 
 def _facts(ws: Workspace, cs: CompiledScheme, period: Period, engine: str) -> dict[str, FactInput]:
@@ -57,6 +62,9 @@ def _facts(ws: Workspace, cs: CompiledScheme, period: Period, engine: str) -> di
                 out[name] = FactInput(src, rows=_empty(src))
             elif engine == "duckdb":
                 out[name] = FactInput(src, store_table=src.table)
+            elif all_rows_until(cs, src, period) is not False:  # sequence columns (spec §14)
+                out[name] = FactInput(src, rows=sequence_rows(ws.store, src,
+                                                              all_rows_until(cs, src, period)))
             else:
                 out[name] = FactInput(src, rows=_period_rows(ws.store, src, period))
     return out
@@ -70,7 +78,8 @@ def _has_table(store: Store, table: str) -> bool:
 
 
 def _empty(src: Source) -> pa.Table:
-    return pa.table({c.name: pa.array([], history._arrow_type(c.type)) for c in src.columns})
+    return pa.table({**{c.name: pa.array([], history._arrow_type(c.type)) for c in src.columns},
+                     IMPORT_ORDER: pa.array([], pa.int64())})
 
 
 def _period_rows(store: Store, src: Source, period: Period) -> pa.Table:
@@ -80,6 +89,29 @@ def _period_rows(store: Store, src: Source, period: Period) -> pa.Table:
         return arrow_query(
             con, f"SELECT {cols} FROM {quote(src.table)} WHERE {t} >= ? AND {t} < ?",
             [datetime.combine(period.start, time()), datetime.combine(period.end, time())])
+
+
+def sequence_rows(store: Store, src: Source, until: object) -> pa.Table:
+    """Every stored row of a source with sequence columns (before ``until`` when it is a
+    datetime), with its import order: the windows of enrich.py need the rows before (after)
+    the period's, not only the period's (Spark; DuckDB reads the store directly)."""
+    cols = ", ".join(quote(c.name) for c in [*src.columns]) + f", {IMPORT_ORDER}"
+    sql, params = f"SELECT {cols} FROM {quote(src.table)}", []
+    if isinstance(until, datetime):
+        sql, params = sql + f" WHERE {quote(src.time)} < ?", [until]
+    with store.connect(read_only=True) as con:
+        return arrow_query(con, sql, params)
+
+
+def orgseq_inputs(org: Org, cs: CompiledScheme, entities: Population,
+                  pop: pa.Table) -> dict[str, pa.Table]:
+    """The org relations source formulas join (k_oa, k_op, k_ou) and k_pop with the
+    attributes derived formulas read."""
+    person, unit, as_of_row = org_needs(cs)
+    out = org_inputs(org, person, unit, as_of_row)
+    if cs.derived_attributes:
+        out["k_pop"] = with_attributes(pop, org, entities, cs.derived_attributes)
+    return out
 
 
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
@@ -104,6 +136,7 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
         "k_pu": person_unit_table(ws.org, period),
         "k_hist": history_table(history.previous_bottoms(ws.store, scheme, period)),
     }
+    small.update(orgseq_inputs(ws.org, cs, entities, small["k_pop"]))  # spec §15
     facts = _facts(ws, cs, period, engine)
     inputs = RunInputs(small=small, facts=facts, store_path=ws.store.path)
     say(f"计算 computing on {engine}")

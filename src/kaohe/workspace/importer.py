@@ -19,7 +19,7 @@ import pyarrow as pa
 from kaohe.errors import DataError, InputError, RowError
 from kaohe.periods import Period
 from kaohe.workspace.org import Org
-from kaohe.workspace.sources import Column, Source
+from kaohe.workspace.sources import IMPORT_ORDER, Column, Source
 from kaohe.workspace.store import SQL_TYPES, Store, quote
 from kaohe.workspace.tables import RawTable, read_table
 
@@ -125,6 +125,15 @@ def cluster_order(source: Source) -> list[str]:
     return [f"date_trunc('month', {t})", *keys, t, "_row"]
 
 
+def _import_order(source: Source) -> str:
+    """The import-order value of each staged row: this import's ordinal (one more than the
+    store's latest) × 2³², plus the row's number in the file. Stored rows are clustered
+    (``cluster_order``), not kept in import order; sequence columns (spec §14) and an item's
+    latest row (spec §8) order equal times by this column."""
+    latest = f"(SELECT COALESCE(MAX({IMPORT_ORDER}) >> 32, 0) FROM {quote(source.table)})"
+    return f"(({latest} + 1) << 32) + _row"
+
+
 def import_file(store: Store, org: Org, source: Source, path: Path,
                 replace: Period | None = None, header_row: int | None = None,
                 sheet: str | None = None) -> ImportReport:
@@ -223,8 +232,8 @@ def import_table(store: Store, org: Org, source: Source, raw: RawTable,
                 con.execute(f"DELETE FROM {quote(source.table)} WHERE {t} >= DATE "
                             f"'{replace.start}' AND {t} < DATE '{replace.end}'")
             names = ", ".join(quote(c.name) for c in source.columns)
-            con.execute(f"INSERT INTO {quote(source.table)} ({names}, _import_id) "
-                        f"SELECT {names}, '{import_id}' FROM staged "
+            con.execute(f"INSERT INTO {quote(source.table)} ({names}, _import_id, {IMPORT_ORDER}) "
+                        f"SELECT {names}, '{import_id}', {_import_order(source)} FROM staged "
                         f"ORDER BY {', '.join(cluster_order(source))}")
             con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [import_id, source.name, file, n, str(replace) if replace else None,

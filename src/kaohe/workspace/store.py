@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from kaohe.workspace.sources import Source
+from kaohe.workspace.sources import IMPORT_ORDER, Source
 
 SQL_TYPES = {
     "string": "VARCHAR",
@@ -90,6 +90,23 @@ def _old_layout(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(n)
 
 
+def _unsequenced(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Fact tables written before the import-order column ``_kaohe_seq`` existed."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables t WHERE table_name LIKE 'fact\\_%' "
+        "ESCAPE '\\' AND table_type = 'BASE TABLE' AND NOT EXISTS (SELECT 1 FROM "
+        "information_schema.columns c WHERE c.table_name = t.table_name AND c.column_name = "
+        f"'{IMPORT_ORDER}')").fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _add_import_order(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Give an old fact table the import-order column: its rows in stored order (rowid), all
+    before any later import (whose ordinal starts at 1, spec §14 and docs/operations.md)."""
+    con.execute(f"ALTER TABLE {quote(table)} ADD COLUMN {IMPORT_ORDER} BIGINT")
+    con.execute(f"UPDATE {quote(table)} SET {IMPORT_ORDER} = rowid")
+
+
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Move an old store's run_indicators rows to run_values, all or nothing."""
     con.execute("BEGIN TRANSACTION")
@@ -114,7 +131,7 @@ class Store:
             read_only = False
         if read_only and not self._checked:
             with duckdb.connect(str(self.path), read_only=True) as con:
-                old = _old_layout(con)
+                old = _old_layout(con) or bool(_unsequenced(con))
             if old:  # migrate once, through a writing connection
                 with self.connect():
                     pass
@@ -124,6 +141,9 @@ class Store:
             if not read_only:
                 if not self._checked and _old_layout(con):
                     _migrate(con)
+                if not self._checked:
+                    for table in _unsequenced(con):
+                        _add_import_order(con, table)
                 con.execute(_SCHEMA)
                 self._checked = True
             yield con
@@ -133,7 +153,8 @@ class Store:
     @staticmethod
     def ensure_fact_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         cols = ", ".join(f"{quote(c.name)} {SQL_TYPES[c.type]}" for c in source.columns)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {quote(source.table)} ({cols}, _import_id VARCHAR)")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {quote(source.table)} ({cols}, _import_id VARCHAR, "
+                    f"{IMPORT_ORDER} BIGINT)")
 
     def has_table(self, con: duckdb.DuckDBPyConnection, table: str) -> bool:
         row = con.execute(
