@@ -88,7 +88,9 @@ def attribute(org: RefOrg, e: Entity, name: str) -> str:
     if name.startswith("ancestor:"):
         kind = name.split(":", 1)[1]
         return next((u for u in org.chain(e.unit) if org.units[u]["kind"] == kind), "")
-    return e.attrs.get(name) or ""
+    if name in e.attrs or e.unit == e.id:
+        return e.attrs.get(name) or ""
+    return org.units.get(e.unit, {}).get(name) or ""  # a person's own, then their unit's
 
 
 # --- sources and rows -----------------------------------------------------------------------
@@ -204,8 +206,22 @@ def evaluate(org: RefOrg, sources: Mapping[str, SourceMeta], facts: Mapping[str,
                 rows = rows_of(org, scheme, sources[src], facts.get(src, ()), e, start, end,
                                last_day)
                 values[e.id][ind["code"]] = ind["fn"](rows)
-        for ind in inds:
-            if not ind.get("source"):
+    # derived codes in the order written (each after the codes it reads), one code for every
+    # entity at a time: ``peer_fn(values, group_values, attrs)`` also sees the peer group's
+    # values (spec §15; ``group_values(code)`` lists them, missing ones included)
+    for ind in inds:
+        if ind.get("source"):
+            continue
+        for e in pop:
+            if "peer_fn" in ind:
+                mates = [o for o in pop if group[o.id] == group[e.id]]
+
+                def group_values(code: str, _m: list[Entity] = mates) -> list[Value]:
+                    return [values[o.id][code] for o in _m]
+
+                attrs = {a: attribute(org, e, a) for a in ind.get("attrs", ())}
+                values[e.id][ind["code"]] = ind["peer_fn"](values[e.id], group_values, attrs)
+            else:
                 values[e.id][ind["code"]] = ind["fn"](values[e.id])
 
     scored = [i for i in inds if i.get("role", "scored") == "scored"]
