@@ -335,3 +335,16 @@ def test_v1_scheme_sql_is_unchanged_by_enrichment(tmp_path: Path) -> None:
     seq = oc.sequences(tmp_path / "s").run_output("seq", "2026-10").sql
     assert "LAG(" in seq and "LEAD(" in seq
 
+
+
+def test_explain_rows_of_a_unit_include_rows_without_a_unit(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from kaohe.cli.explaining import explain_entity
+
+    b = oc.empty_unit(tmp_path)
+    out = Console(record=True, width=200)
+    explain_entity(b.workspace(), "units", "2026-10", "H3", 10, "duckdb", out)
+    text = out.export_text()
+    # H3's only row is P5's without a unit (P5 is at H3 on the period's last day)
+    assert "1 行 rows" in text and "P5" in text and "11" in text

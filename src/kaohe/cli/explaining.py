@@ -89,9 +89,15 @@ def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, enti
         if not ws.store.has_table(con, src.table):
             return
         marks = ", ".join("?" for _ in ids) or "NULL"
+        member = f"{quote(col)} IN ({marks})"
+        people: list[str] = []
+        if scheme.entity == "unit" and src.unit and src.person:  # spec §13: no unit, the person's
+            people = _people_in(ws, ids, period)
+            member = (f"({member} OR ({quote(src.unit)} IS NULL AND {quote(src.person)} IN "
+                      f"({', '.join('?' for _ in people) or 'NULL'})))")
         sql = (f"SELECT {cols} FROM {quote(src.table)} WHERE {quote(src.time)} >= ? AND "
-               f"{quote(src.time)} < ? AND {quote(col)} IN ({marks}) ORDER BY {quote(src.time)}")
-        data = con.execute(sql, [start, end, *ids]).fetchall()
+               f"{quote(src.time)} < ? AND {member} ORDER BY {quote(src.time)}")
+        data = con.execute(sql, [start, end, *ids, *people]).fetchall()
     t = Table(title=f"{src.title} ({src.name}): {len(data)} 行 rows"
               + (f", 显示前 {limit} showing {limit}" if len(data) > limit else ""))
     for c in src.columns:
@@ -99,6 +105,12 @@ def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, enti
     for r in data[:limit]:
         t.add_row(*[escape(_fmt(v)) for v in r])
     out.print(t)
+
+
+def _people_in(ws: Workspace, units: list[str], period: Period) -> list[str]:
+    """People whose unit, as of the period's last day, is one of ``units``."""
+    on = ws.org.positions_on(period.last_day)
+    return [str(p) for p in on[on["unit_id"].isin(units)]["person_id"].tolist()]
 
 
 def _member_ids(ws: Workspace, scheme: Scheme, src: Source, period: Period,
