@@ -99,7 +99,7 @@ def test_peer_statistics_match_the_reference(values: dict[str, int | None]) -> N
               "P6": ["P5", "P6"]}
     for p, mates in groups.items():
         def group_values(code: str, _m: list[str] = mates) -> list[F | None]:
-            return [None if values[m] is None else F(values[m]) for m in _m]  # type: ignore[arg-type]
+            return [None if (x := values[m]) is None else F(x) for m in _m]
 
         for s in stats:
             expected = peer(s, "v")(group_values)

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from sqlglot import exp
 
 from kaohe.errors import FormulaError
-from kaohe.formula.check import NUM, STR, check_scalar_formula
+from kaohe.formula.check import NUM, check_scalar_formula
 from kaohe.formula.compile import compile_scalar
 
 PEER_STATS = ("peer_mean", "peer_min", "peer_max", "peer_count")
@@ -132,6 +132,3 @@ def compile_derived(tree: exp.Expression, codes: Collection[str], attr_kinds: Ma
 
     return compile_scalar(tree, rename).transform(window)
 
-
-__all__ = ["GROUP_SIZE", "PEER_STATS", "STR", "attribute_col", "attributes_used",
-           "check_derived", "check_peer_nesting", "compile_derived", "peer_codes", "uses_peers"]

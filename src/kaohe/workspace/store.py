@@ -153,8 +153,8 @@ class Store:
     @staticmethod
     def ensure_fact_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         cols = ", ".join(f"{quote(c.name)} {SQL_TYPES[c.type]}" for c in source.columns)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {quote(source.table)} ({cols}, _import_id VARCHAR, "
-                    f"{IMPORT_ORDER} BIGINT)")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {quote(source.table)} ({cols}, "
+                    f"_import_id VARCHAR, {IMPORT_ORDER} BIGINT)")
 
     def has_table(self, con: duckdb.DuckDBPyConnection, table: str) -> bool:
         row = con.execute(
