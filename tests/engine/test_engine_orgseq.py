@@ -348,3 +348,34 @@ def test_explain_rows_of_a_unit_include_rows_without_a_unit(tmp_path: Path) -> N
     text = out.export_text()
     # H3's only row is P5's without a unit (P5 is at H3 on the period's last day)
     assert "1 行 rows" in text and "P5" in text and "11" in text
+
+
+def test_explain_rows_show_sequence_and_org_columns(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from kaohe.cli.explaining import explain_entity
+
+    b = oc.sequences(tmp_path)
+    out = Console(record=True, width=250)
+    explain_entity(b.workspace(), "seq", "2026-10", "P1", 10, "duckdb", out)
+    text = out.export_text()
+    # P1's October rows r2, r3, r4 with since_prev 14, 5, 48 and until_next 0, 2, 30
+    assert "since_prev" in text and "until_next" in text and "3 行 rows" in text
+    lines = [ln for ln in text.splitlines() if "2026-10-0" in ln and "│ A" in ln]
+    assert len(lines) == 3
+    assert [ln.split("│")[-3].strip() for ln in lines] == ["14", "5", "48"]
+    assert [ln.split("│")[-2].strip() for ln in lines] == ["0", "2", "30"]
+
+
+def test_explain_rows_show_the_org_at_the_rows_date(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from kaohe.cli.explaining import explain_entity
+
+    b = oc.org_refs(tmp_path)
+    out = Console(record=True, width=250)
+    explain_entity(b.workspace(), "org", "2026-10", "P3", 10, "duckdb", out)
+    lines = [ln for ln in out.export_text().splitlines() if ln.startswith("│ P3")]
+    # before the transfer (10-10, 10-14): 营业员 at H1; from 10-15: 台区经理 at H2
+    assert [("营业员" in ln, "台区经理" in ln) for ln in lines] == [
+        (True, False), (True, False), (False, True), (False, True), (False, True)]

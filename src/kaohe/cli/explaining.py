@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
+import pyarrow as pa
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlglot import exp
 
+from kaohe.engine.compiled import CompiledScheme
 from kaohe.engine.run import compile_for, run_scheme
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
@@ -73,21 +76,47 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
     if rows > 0:
         period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
         for src in cs.sources.values():
-            _print_rows(ws, scheme, src, period, entity, rows, out)
+            _print_rows(ws, scheme, src, period, entity, rows, out, cs)
+
+
+def _enriched(ws: Workspace, cs: CompiledScheme | None, src: Source, period: Period
+              ) -> tuple[str, list[str], dict[str, pa.Table]]:
+    """The relation the rows are listed from: the stored table, or, when the scheme's formulas
+    read sequence or org columns of this source (spec §14, §15), the enriched relation the run
+    reads, with those columns listed after the stored ones."""
+    table = quote(src.table)
+    if cs is None:
+        return table, [], {}
+    from kaohe.engine.backends.duckdb_backend import fact_relation, render_expression
+    from kaohe.engine.enrich import enrich, org_needs
+    from kaohe.engine.org_tables import org_inputs
+
+    rel = enrich(cs, src, period, fact_relation(src.table))
+    if type(rel) is exp.Table:
+        return table, [], {}
+    stored = {c.name for c in src.columns}
+    extra = [e.alias_or_name for e in rel.this.expressions if e.alias_or_name not in stored
+             and e.alias_or_name != "*"]
+    sql = "(" + render_expression(rel.this) + ")"
+    return sql, extra, org_inputs(ws.org, *org_needs(cs))
 
 
 def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, entity: str,
-                limit: int, out: Console) -> None:
+                limit: int, out: Console, cs: CompiledScheme | None = None) -> None:
     if src.name.startswith(RESULTS_PREFIX) or not ws.store.path.exists():
         return
     start, end = datetime.combine(period.start, time()), datetime.combine(period.end, time())
     ids = _member_ids(ws, scheme, src, period, entity)
     col = src.person if (scheme.entity == "person" and src.person) or not src.unit else src.unit
     assert col is not None
-    cols = ", ".join(quote(c.name) for c in src.columns)
+    relation, extra, tables = _enriched(ws, cs, src, period)
     with ws.store.connect(read_only=True) as con:
+        for name, small in tables.items():
+            con.register(name, small)
         if not ws.store.has_table(con, src.table):
             return
+        names = [c.name for c in src.columns] + extra
+        cols = ", ".join(quote(c) for c in names)
         marks = ", ".join("?" for _ in ids) or "NULL"
         member = f"{quote(col)} IN ({marks})"
         people: list[str] = []
@@ -95,13 +124,13 @@ def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, enti
             people = _people_in(ws, ids, period)
             member = (f"({member} OR ({quote(src.unit)} IS NULL AND {quote(src.person)} IN "
                       f"({', '.join('?' for _ in people) or 'NULL'})))")
-        sql = (f"SELECT {cols} FROM {quote(src.table)} WHERE {quote(src.time)} >= ? AND "
+        sql = (f"SELECT {cols} FROM {relation} AS f WHERE {quote(src.time)} >= ? AND "
                f"{quote(src.time)} < ? AND {member} ORDER BY {quote(src.time)}")
         data = con.execute(sql, [start, end, *ids, *people]).fetchall()
     t = Table(title=f"{src.title} ({src.name}): {len(data)} 行 rows"
               + (f", 显示前 {limit} showing {limit}" if len(data) > limit else ""))
-    for c in src.columns:
-        t.add_column(c.name)
+    for c in names:
+        t.add_column(c)
     for r in data[:limit]:
         t.add_row(*[escape(_fmt(v)) for v in r])
     out.print(t)
