@@ -57,7 +57,13 @@ def _chapter_files() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> WsBuilder:
-    b = WsBuilder(tmp_path_factory.mktemp("docs"))
+    return docs_workspace(tmp_path_factory.mktemp("docs"))
+
+
+def docs_workspace(root: Path) -> WsBuilder:
+    """The chapter's sources and schemes as written, the org above and hand-made facts (also
+    run on Spark by tests/spark/test_spark_v2_orgseq.py)."""
+    b = WsBuilder(root)
     b.units(UNITS).people(PEOPLE).assignments(ASSIGNMENTS)
     files = _chapter_files()
     assert sorted(files) == ["schemes/area_manager_duty.yaml", "schemes/clerk_vs_hall.yaml",
