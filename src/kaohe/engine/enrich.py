@@ -62,14 +62,16 @@ def org_needs(cs: CompiledScheme) -> tuple[list[str], list[str], bool]:
     return person, unit, any(e == PERSON and a in AS_OF_ROW for e, a in used)
 
 
-def all_rows_until(cs: CompiledScheme, source: Source, period: Period) -> datetime | None | bool:
-    """For a source with sequence columns in use: the end of the rows the windows need (the
-    period's end when every column looks back), None when they need every row; False when
-    the source uses no sequence column (the period's rows are enough)."""
-    seqs = sequences_used(cs, source)
-    if not seqs:
-        return False
-    if all(s.since == "previous" for s in seqs):
+def needs_history(cs: CompiledScheme, source: Source) -> bool:
+    """Whether the scheme's formulas use a sequence column of ``source``: its windows need the
+    rows outside the period, not only the period's."""
+    return bool(sequences_used(cs, source))
+
+
+def history_end(cs: CompiledScheme, source: Source, period: Period) -> datetime | None:
+    """The end of the rows the sequence windows need: the period's end when every column in
+    use looks back (a previous row is never later), else None (every row)."""
+    if all(s.since == "previous" for s in sequences_used(cs, source)):
         return datetime.combine(period.end, time())
     return None
 
@@ -135,8 +137,8 @@ def enrich(cs: CompiledScheme, source: Source, period: Period,
     for entity, attr in org:
         q = q.select(exp.alias_(_org_select(source, entity, attr, person_attrs, unit_attrs),
                                 org_column(entity, attr), quote=True), copy=False)
-    until = all_rows_until(cs, source, period)
-    if isinstance(until, datetime):
+    until = history_end(cs, source, period) if seqs else None
+    if until is not None:
         q = q.where(T(":t < :b", t=col(source.time, _S), b=_time_bound(source, until)))
     return exp.Subquery(this=q)
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 from kaohe.engine import history
 from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import CompiledScheme, compile_scheme
-from kaohe.engine.enrich import all_rows_until, org_needs
+from kaohe.engine.enrich import history_end, needs_history, org_needs
 from kaohe.engine.inputs import (
     Population, history_table, person_unit_table, pop_table, population, tree_table,
 )
@@ -62,9 +62,9 @@ def _facts(ws: Workspace, cs: CompiledScheme, period: Period, engine: str) -> di
                 out[name] = FactInput(src, rows=_empty(src))
             elif engine == "duckdb":
                 out[name] = FactInput(src, store_table=src.table)
-            elif all_rows_until(cs, src, period) is not False:  # sequence columns (spec §14)
+            elif needs_history(cs, src):  # sequence columns (spec §14)
                 out[name] = FactInput(src, rows=sequence_rows(ws.store, src,
-                                                              all_rows_until(cs, src, period)))
+                                                              history_end(cs, src, period)))
             else:
                 out[name] = FactInput(src, rows=_period_rows(ws.store, src, period))
     return out
@@ -91,13 +91,13 @@ def _period_rows(store: Store, src: Source, period: Period) -> pa.Table:
             [datetime.combine(period.start, time()), datetime.combine(period.end, time())])
 
 
-def sequence_rows(store: Store, src: Source, until: object) -> pa.Table:
-    """Every stored row of a source with sequence columns (before ``until`` when it is a
-    datetime), with its import order: the windows of enrich.py need the rows before (after)
-    the period's, not only the period's (Spark; DuckDB reads the store directly)."""
+def sequence_rows(store: Store, src: Source, until: datetime | None) -> pa.Table:
+    """Every stored row of a source with sequence columns (before ``until`` unless None),
+    with its import order: the windows of enrich.py need the rows before (after) the
+    period's, not only the period's (Spark; DuckDB reads the store directly)."""
     cols = ", ".join(quote(c.name) for c in [*src.columns]) + f", {IMPORT_ORDER}"
     sql, params = f"SELECT {cols} FROM {quote(src.table)}", []
-    if isinstance(until, datetime):
+    if until is not None:
         sql, params = sql + f" WHERE {quote(src.time)} < ?", [until]
     with store.connect(read_only=True) as con:
         return arrow_query(con, sql, params)
