@@ -88,7 +88,9 @@ def attribute(org: RefOrg, e: Entity, name: str) -> str:
     if name.startswith("ancestor:"):
         kind = name.split(":", 1)[1]
         return next((u for u in org.chain(e.unit) if org.units[u]["kind"] == kind), "")
-    return e.attrs.get(name) or ""
+    if name in e.attrs or e.unit == e.id:
+        return e.attrs.get(name) or ""
+    return org.units.get(e.unit, {}).get(name) or ""  # a person's own, then their unit's
 
 
 # --- sources and rows -----------------------------------------------------------------------
@@ -115,9 +117,11 @@ def rows_of(org: RefOrg, scheme: Mapping[str, Any], src: SourceMeta, rows: Seque
             if src.person:
                 return bool(r[src.person] == e.id)
             return bool(r[src.unit or ""] == e.unit)
-        if src.unit:
+        if src.unit and (r[src.unit] or not src.person):
             unit = r[src.unit]
-        else:
+        elif src.person and not r[src.person]:
+            unit = None
+        else:  # no unit column, or an empty unit: the person's unit (spec §13)
             on = org.on(r[src.person or ""], last_day)
             unit = on[0] if on else None
         return unit is not None and e.id in org.chain(unit)
@@ -195,10 +199,35 @@ def evaluate(org: RefOrg, sources: Mapping[str, SourceMeta], facts: Mapping[str,
     group = {e.id: tuple(attribute(org, e, p) for p in peers) for e in pop}
     out: dict[str, dict[str, Any]] = {e.id: {} for e in pop}
     values: dict[str, dict[str, Value]] = {e.id: {} for e in pop}
-    for e in pop:  # windows, prev and period dates (spec §7): reference_windows.py
+    peer_stats = any("peer_fn" in ind for ind in inds)
+    for e in pop if not peer_stats else ():  # windows, prev and dates (§7): reference_windows
         from reference_windows import entity_values
 
         values[e.id] = entity_values(org, sources, facts, scheme, kind, pstart, e, last_day)
+    for e in pop if peer_stats else ():  # peer statistics (§15), one period's rows
+        for ind in inds:
+            if ind.get("source"):
+                src = ind["source"]
+                rows = rows_of(org, scheme, sources[src], facts.get(src, ()), e, start, end,
+                               last_day)
+                values[e.id][ind["code"]] = ind["fn"](rows)
+    # derived codes in the order written (each after the codes it reads), one code for every
+    # entity at a time: ``peer_fn(values, group_values, attrs)`` also sees the peer group's
+    # values (spec §15; ``group_values(code)`` lists them, missing ones included)
+    for ind in inds if peer_stats else ():
+        if ind.get("source"):
+            continue
+        for e in pop:
+            if "peer_fn" in ind:
+                mates = [o for o in pop if group[o.id] == group[e.id]]
+
+                def group_values(code: str, _m: list[Entity] = mates) -> list[Value]:
+                    return [values[o.id][code] for o in _m]
+
+                attrs = {a: attribute(org, e, a) for a in ind.get("attrs", ())}
+                values[e.id][ind["code"]] = ind["peer_fn"](values[e.id], group_values, attrs)
+            else:
+                values[e.id][ind["code"]] = ind["fn"](values[e.id])
 
     scored = [i for i in inds if i.get("role", "scored") == "scored"]
     wsum = sum((num(i["weight"]) for i in scored), F(0))

@@ -196,7 +196,8 @@ def _place(draw: st.DrawFn, row: dict[str, Any], source: str, at: datetime,
     if meta.person:
         row["person_id"] = owner or draw(st.sampled_from(PEOPLE))
     if meta.unit:
-        hall = draw(st.sampled_from(HALLS if meta.person else list(UNITS)))
+        # with a person column, a row may leave its unit empty (spec §13: its person's unit)
+        hall = draw(st.sampled_from([*HALLS, None] if meta.person else list(UNITS)))
         row["unit_id"] = owner if owner and not meta.person else hall
     return row
 

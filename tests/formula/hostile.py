@@ -331,9 +331,56 @@ SIZE = [
        "count(*)"),
 ]
 
+# spec §15: the org behind a row. ``tickets`` has a person column and no unit column; the
+# default org names (no workspace) are person.name/position/unit, unit.name/kind/parent_id.
+ORG_NAMES = [
+    _h("person_unknown_attribute", "count(*) filter (where person.salary > 0)",
+       "an attribute people do not have", "person.salary"),
+    _h("person_ancestor", "count(*) filter (where person.ancestor('县公司') = 'x')",
+       "ancestor() is only for unit", "person.ancestor"),
+    _h("unit_without_unit_column", "count(*) filter (where unit.kind = 'hall')",
+       "the source names no unit", "unit.kind"),
+    _h("unit_ancestor_non_literal", "count(*) filter (where unit.ancestor(status) = 'x')",
+       "a kind that is not a literal", "unit.ancestor"),
+    _h("unit_ancestor_file", "count(*) filter (where unit.ancestor(read_text('/etc/passwd')) "
+       "= 'x')", "a file reader as the kind", "unit.ancestor"),
+    _h("unit_other_method", "count(*) filter (where unit.read_csv('x') = 'x')",
+       "no other method on unit", "unit.read_csv"),
+    _h("person_three_parts", "count(*) filter (where person.position.name = 'x')",
+       "a three-part name", "person.position.name"),
+    _h("person_quoted_dotted", "count(*) filter (where \"person.position\" = 'x')",
+       "the enriched column's own name written as a column", "person.position"),
+    _h("person_quoted_qualifier", "count(*) filter (where \"person\".position = 'x')",
+       "a quoted qualifier", "person"),
+    _h("person_outside_aggregate", "person.position",
+       "an org name is a column: only inside an aggregate", "person.position"),
+    _h("person_sum_text", "sum(person.name)", "text summed", "person.name"),
+]
+
+# spec §15: derived formulas (tested as the value of a derived indicator beside a source
+# indicator ``n`` = count(*) and ``d`` = n - peer_mean(n), test_hostile_orgseq.py)
+PEER_HOSTILE = [
+    _h("peer_unknown_code", "peer_mean(nope)", "an unknown code", "peer_mean(nope)"),
+    _h("peer_literal", "peer_mean(1)", "a literal, not a code", "peer_mean(1)"),
+    _h("peer_expression", "peer_max(n * 2)", "an expression, not a code", "peer_max(n * 2)"),
+    _h("peer_nested", "peer_min(peer_mean(n))", "a peer statistic of a peer statistic",
+       "peer_min(peer_mean(n))"),
+    _h("peer_two_args", "peer_count(n, n)", "two arguments", "peer_count(n, n)"),
+    _h("peer_no_args", "peer_count()", "no argument", "peer_count"),
+    _h("peer_star", "peer_count(*)", "a star", "peer_count"),
+    _h("peer_of_peer_user", "peer_mean(d)", "d itself uses a peer statistic",
+       "uses peer statistics"),
+    _h("peer_qualified", "peer_mean(t.n)", "a qualified code", "peer_mean(t.n)"),
+    _h("peer_file", "peer_mean(read_csv('/etc/passwd'))", "a file reader", "read_csv"),
+    _h("peer_over", "peer_mean(n) over ()", "a window clause", "over"),
+    _h("group_size_call", "group_size()", "group_size is a name, not a function",
+       "group_size"),
+    _h("unknown_attribute", "salary * 2", "no such attribute", "salary"),
+]
+
 HOSTILE: list[Hostile] = [
     *FILES, *SUBQUERIES, *TABLES, *STATEMENTS, *FUNCTIONS, *WINDOWS, *AGGREGATES, *CASTS,
-    *LITERALS, *UNICODE_AND_NAMES, *ARITY, *TYPES, *SIZE,
+    *LITERALS, *UNICODE_AND_NAMES, *ARITY, *TYPES, *SIZE, *ORG_NAMES,
 ]
 
 # ---- version 2 (§7 windows and prev, §11 wavg, §17 workdays): source formulas -------------

@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+import pyarrow as pa
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlglot import exp
 
+from kaohe.engine.compiled import CompiledScheme
 from kaohe.engine.run import compile_for, run_scheme
 from kaohe.engine.windows import source_range, window_note
 from kaohe.errors import InputError
@@ -81,7 +84,7 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
     if rows > 0:
         for src in cs.sources.values():
             span = source_range(cs, src.name, period)  # every window's rows (spec §7)
-            _print_rows(ws, scheme, src, period, entity, rows, out, span)
+            _print_rows(ws, scheme, src, period, entity, rows, out, span, cs)
 
 
 def _print_lines(scheme: Scheme, row: Any, out: Console) -> None:
@@ -99,8 +102,31 @@ def _print_lines(scheme: Scheme, row: Any, out: Console) -> None:
     out.print(t)
 
 
+def _enriched(ws: Workspace, cs: CompiledScheme | None, src: Source, period: Period
+              ) -> tuple[str, list[str], dict[str, pa.Table]]:
+    """The relation the rows are listed from: the stored table, or, when the scheme's formulas
+    read sequence or org columns of this source (spec §14, §15), the enriched relation the run
+    reads, with those columns listed after the stored ones."""
+    table = quote(src.table)
+    if cs is None:
+        return table, [], {}
+    from kaohe.engine.backends.duckdb_backend import fact_relation, render_expression
+    from kaohe.engine.enrich import enrich, org_needs
+    from kaohe.engine.org_tables import org_inputs
+
+    rel = enrich(cs, src, period, fact_relation(src.table))
+    if type(rel) is exp.Table:
+        return table, [], {}
+    stored = {c.name for c in src.columns}
+    extra = [e.alias_or_name for e in rel.this.expressions if e.alias_or_name not in stored
+             and e.alias_or_name != "*"]
+    sql = "(" + render_expression(rel.this) + ")"
+    return sql, extra, org_inputs(ws.org, *org_needs(cs))
+
+
 def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, entity: str,
-                limit: int, out: Console, span: tuple[date, date] | None = None) -> None:
+                limit: int, out: Console, span: tuple[date, date] | None = None,
+                cs: CompiledScheme | None = None) -> None:
     if src.name.startswith(RESULTS_PREFIX) or not ws.store.path.exists():
         return
     first, after = span or (period.start, period.end)
@@ -115,21 +141,37 @@ def _print_rows(ws: Workspace, scheme: Scheme, src: Source, period: Period, enti
         ids, col = [entity], next((i.match for i in scheme.indicators
                                    if i.source == src.name and i.match), scheme.item.key)
     assert col is not None
-    cols = ", ".join(quote(c.name) for c in src.columns)
+    relation, extra, tables = _enriched(ws, cs, src, period)
     with ws.store.connect(read_only=True) as con:
+        for name, small in tables.items():
+            con.register(name, small)
         if not ws.store.has_table(con, src.table):
             return
+        names = [c.name for c in src.columns] + extra
+        cols = ", ".join(quote(c) for c in names)
         marks = ", ".join("?" for _ in ids) or "NULL"
-        sql = (f"SELECT {cols} FROM {quote(src.table)} WHERE {quote(src.time)} >= ? AND "
-               f"{quote(src.time)} < ? AND {quote(col)} IN ({marks}) ORDER BY {quote(src.time)}")
-        data = con.execute(sql, [start, end, *ids]).fetchall()
+        member = f"{quote(col)} IN ({marks})"
+        people: list[str] = []
+        if scheme.entity == "unit" and src.unit and src.person:  # spec §13: no unit, the person's
+            people = _people_in(ws, ids, period)
+            member = (f"({member} OR ({quote(src.unit)} IS NULL AND {quote(src.person)} IN "
+                      f"({', '.join('?' for _ in people) or 'NULL'})))")
+        sql = (f"SELECT {cols} FROM {relation} AS f WHERE {quote(src.time)} >= ? AND "
+               f"{quote(src.time)} < ? AND {member} ORDER BY {quote(src.time)}")
+        data = con.execute(sql, [start, end, *ids, *people]).fetchall()
     t = Table(title=escape(f"{src.title} ({src.name}): {len(data)} 行 rows"
                            + (f", 显示前 {limit} showing {limit}" if len(data) > limit else "")))
-    for c in src.columns:
-        t.add_column(c.name)
+    for c in names:
+        t.add_column(c)
     for r in data[:limit]:
         t.add_row(*[escape(_fmt(v)) for v in r])
     out.print(t)
+
+
+def _people_in(ws: Workspace, units: list[str], period: Period) -> list[str]:
+    """People whose unit, as of the period's last day, is one of ``units``."""
+    on = ws.org.positions_on(period.last_day)
+    return [str(p) for p in on[on["unit_id"].isin(units)]["person_id"].tolist()]
 
 
 def _member_ids(ws: Workspace, scheme: Scheme, src: Source, period: Period,

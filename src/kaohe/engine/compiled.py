@@ -16,6 +16,10 @@ from kaohe.formula import (
     compile_scalar, parse_formula,
 )
 from kaohe.engine.check_entity import check_entity_sources
+from kaohe.formula.derived_names import (
+    attributes_used, check_derived, check_peer_nesting, compile_derived,
+)
+from kaohe.formula.org_refs import OrgNames, source_formula
 from kaohe.formula.windows import (
     PrevRef, hidden_key, period_date_calls, period_dates, prev_refs, refuse_prev,
 )
@@ -43,6 +47,8 @@ class CompiledScheme:
     payout_lines: tuple[CompiledLine, ...] = ()  # every payout line (spec §10)
     # part column → (window, offset) it aggregates over (spec §7); absent: (1, 0)
     part_window: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    # attributes derived formulas read (spec §15), (name, kind): k_pop's a_NAME / s_NAME
+    derived_attributes: tuple[tuple[str, str], ...] = ()
 
 
 def value_col(code: str) -> str:
@@ -59,10 +65,13 @@ def day_of(period: Period, shift: int) -> Callable[[int, bool], date]:
 
 def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
                    attributes: Collection[str] = (), period: Period | None = None,
-                   calendar: Calendar | None = None) -> CompiledScheme:
+                   calendar: Calendar | None = None, org: OrgNames | None = None,
+                   attr_kinds: Mapping[str, str] | None = None) -> CompiledScheme:
     """Check and compile every formula; raise Problems listing every problem found.
     ``period`` fixes period_start/period_end (without one, as for ``kaohe check``, a
-    reference period); ``calendar`` gives date_diff('workday', …) its working days."""
+    reference period); ``calendar`` gives date_diff('workday', …) its working days; ``org``
+    and ``attr_kinds`` name the org behind rows and the attributes derived formulas may read
+    (spec §15)."""
     from kaohe.engine.payout_lines import compile_lines  # it imports value_col from here
 
     problems: list[InputError] = []
@@ -111,8 +120,8 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
             if ind.source is None:
                 tree, refs = prev_refs(tree, codes, scheme.code, ind.code)
                 marks.update(refs)
-                check_scalar_formula(period_dates(tree, day_of(at, 0), scheme.code, ind.code),
-                                     [*codes, *refs], scheme.code, ind.code)
+                check_derived(period_dates(tree, day_of(at, 0), scheme.code, ind.code),
+                              [*codes, *refs], attr_kinds or {}, scheme.code, ind.code)
                 derived_trees[ind.code] = tree
                 continue
             refuse_prev(tree, scheme.code, ind.code)
@@ -122,14 +131,15 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
                                   f"未知数据源 unknown source {ind.source!r}; sources: "
                                   + ", ".join(sorted(sources)))
             used[src.name] = src
+            tree, columns = source_formula(tree, src, org, scheme.code, ind.code)
             check_aggregate_formula(period_dates(tree, day_of(at, ind.offset), scheme.code,
                                                  ind.code),
-                                    {c.name: c.type for c in src.columns}, scheme.code,
-                                    ind.code)
+                                    columns, scheme.code, ind.code)
             source_trees[ind.code] = (ind, src, tree)
             values[ind.code] = source_value(ind, src, tree, 0)
         except InputError as exc:
             problems.append(exc)
+    problems += check_peer_nesting(scheme.code, derived_trees)
     levels: list[tuple[str, ...]] = []
     try:
         levels = _levels(scheme.code, derived_trees)
@@ -164,11 +174,16 @@ def compile_scheme(scheme: Scheme, sources: Mapping[str, Source],
     numeric_attrs = sorted({*numeric_attrs, *line_attrs})
     if problems:
         raise Problems(problems)
-    derived = {c: compile_scalar(t, value_col) for c, t in shifted_trees.items()}
+    kinds = attr_kinds or {}
+    # every name a derived instance may read as a value: the codes, and prev's hidden values
+    value_names = {*codes, *values, *shifted_trees}
+    derived = {c: compile_derived(t, value_names, kinds, value_col) for c, t in shifted_trees.items()}
+    read = sorted({a for t in derived_trees.values() for a in attributes_used(t, codes, kinds)})
     return CompiledScheme(scheme=scheme, sources=used, values=values, derived=derived,
                           levels=tuple(levels), part_source=part_source, payout_base=base,
                           attributes=tuple(numeric_attrs), part_via=part_via,
-                          payout_lines=lines, part_window=part_window)
+                          payout_lines=lines, part_window=part_window,
+                          derived_attributes=tuple((a, kinds[a]) for a in read))
 
 
 def _instances(scheme: Scheme, at: Period, cal: Calendar, codes: list[str],
@@ -196,6 +211,7 @@ def _instances(scheme: Scheme, at: Period, cal: Calendar, codes: list[str],
                 dated = period_dates(tree, day_of(at, shift), scheme.code, c)
                 out[hidden_key(c, shift)] = expand_workdays(dated, cal)
     return out
+
 
 
 def _levels(scheme: str, trees: Mapping[str, exp.Expression]) -> list[tuple[str, ...]]:

@@ -16,16 +16,19 @@ from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import CompiledScheme, compile_scheme
 from kaohe.engine.consequences import consequence_fields
 from kaohe.engine.payout_lines import rename_lines
+from kaohe.engine.enrich import history_end, needs_history, org_needs
 from kaohe.engine.inputs import (
-    history_table, person_unit_table, pop_table, population, tree_table,
+    Population, history_table, person_unit_table, pop_table, population, tree_table,
 )
 from kaohe.engine.item_inputs import scheme_attributes, via_tables
 from kaohe.engine.windows import source_range
+from kaohe.engine.org_tables import attribute_kinds, org_inputs, org_names, with_attributes
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
 from kaohe.results import IndicatorInfo, RunResult
 from kaohe.scheme.model import Scheme
-from kaohe.workspace.sources import RESULTS_PREFIX, Source
+from kaohe.workspace.org import Org
+from kaohe.workspace.sources import IMPORT_ORDER, RESULTS_PREFIX, Source
 from kaohe.workspace.store import Store, arrow_query, quote
 from kaohe.workspace.workspace import Workspace
 
@@ -46,9 +49,13 @@ class RunOutput:
 
 def compile_for(ws: Workspace, scheme: Scheme, period: Period | None = None) -> CompiledScheme:
     """The scheme compiled against the workspace; with ``period``, period_start/period_end
-    are that run's dates (without, a reference period: enough to check)."""
-    return compile_scheme(scheme, ws.sources_for(scheme), scheme_attributes(ws, scheme), period,
-                          ws.calendar)
+    are that run's dates (without, a reference period: enough to check). Derived formulas of
+    people and units may read org attributes (spec §15); an item's attributes are its
+    source's columns, which only payout formulas read."""
+    attrs = scheme_attributes(ws, scheme)
+    kinds = attribute_kinds(ws.org, attrs) if scheme.item is None else {}
+    return compile_scheme(scheme, ws.sources_for(scheme), attrs, period, ws.calendar,
+                          org_names(ws.org), kinds)
 
 
 def _facts(ws: Workspace, cs: CompiledScheme, period: Period, engine: str) -> dict[str, FactInput]:
@@ -67,6 +74,9 @@ def _facts(ws: Workspace, cs: CompiledScheme, period: Period, engine: str) -> di
                 out[name] = FactInput(src, rows=_empty(src))
             elif engine == "duckdb":
                 out[name] = FactInput(src, store_table=src.table)
+            elif needs_history(cs, src):  # sequence columns (spec §14)
+                out[name] = FactInput(src, rows=sequence_rows(ws.store, src,
+                                                              history_end(cs, src, period)))
             else:
                 out[name] = FactInput(src, rows=_period_rows(ws.store, src, span))
     return out
@@ -80,7 +90,8 @@ def _has_table(store: Store, table: str) -> bool:
 
 
 def _empty(src: Source) -> pa.Table:
-    return pa.table({c.name: pa.array([], history._arrow_type(c.type)) for c in src.columns})
+    return pa.table({**{c.name: pa.array([], history._arrow_type(c.type)) for c in src.columns},
+                     IMPORT_ORDER: pa.array([], pa.int64())})
 
 
 def _period_rows(store: Store, src: Source, span: tuple[date, date]) -> pa.Table:
@@ -94,13 +105,16 @@ def _period_rows(store: Store, src: Source, span: tuple[date, date]) -> pa.Table
 
 
 def _population_table(ws: Workspace, scheme: Scheme, cs: CompiledScheme, period: Period,
-                      engine: str) -> pa.Table:
-    """``k_pop``: people or units from the org, items from their source in the store."""
+                      engine: str) -> tuple[pa.Table, Population | None]:
+    """``k_pop``: people or units from the org (with the population they came from), items
+    from their source in the store."""
     if scheme.item is None:
-        return pop_table(ws.org, scheme, population(ws.org, scheme, period), cs.attributes)
+        entities = population(ws.org, scheme, period)
+        return pop_table(ws.org, scheme, entities, cs.attributes), entities
     src = ws.source(scheme.item.source)
     return items.pop_table(ws.store, ws.org, scheme, src, period, cs.attributes,
-                           spark_only=engine == "spark" and src.name in ws.settings.spark.sources)
+                           spark_only=engine == "spark" and src.name in ws.settings.spark.sources
+                           ), None
 
 
 def _peer_group_of(scheme: Scheme, pop: pa.Table, only: str) -> pa.Table:
@@ -118,6 +132,29 @@ def _peer_group_of(scheme: Scheme, pop: pa.Table, only: str) -> pa.Table:
 def new_run_id(started: datetime) -> str:
     """A run's id in the store: its start time and a random suffix."""
     return started.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def sequence_rows(store: Store, src: Source, until: datetime | None) -> pa.Table:
+    """Every stored row of a source with sequence columns (before ``until`` unless None),
+    with its import order: the windows of enrich.py need the rows before (after) the
+    period's, not only the period's (Spark; DuckDB reads the store directly)."""
+    cols = ", ".join(quote(c.name) for c in [*src.columns]) + f", {IMPORT_ORDER}"
+    sql, params = f"SELECT {cols} FROM {quote(src.table)}", []
+    if until is not None:
+        sql, params = sql + f" WHERE {quote(src.time)} < ?", [until]
+    with store.connect(read_only=True) as con:
+        return arrow_query(con, sql, params)
+
+
+def orgseq_inputs(org: Org, cs: CompiledScheme, entities: Population,
+                  pop: pa.Table) -> dict[str, pa.Table]:
+    """The org relations source formulas join (k_oa, k_op, k_ou) and k_pop with the
+    attributes derived formulas read."""
+    person, unit, as_of_row = org_needs(cs)
+    out = org_inputs(org, person, unit, as_of_row)
+    if cs.derived_attributes:
+        out["k_pop"] = with_attributes(pop, org, entities, cs.derived_attributes)
+    return out
 
 
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
@@ -139,13 +176,16 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     say("编译方案 compiling scheme")
     cs = compile_for(ws, scheme, period)
     say("准备组织与人员 preparing the org")
+    pop, entities = _population_table(ws, scheme, cs, period, engine)
     small = {
-        "k_pop": _population_table(ws, scheme, cs, period, engine),
+        "k_pop": pop,
         "k_tree": tree_table(ws.org),
         "k_pu": person_unit_table(ws.org, period),
         "k_hist": history_table(history.previous_bottoms(ws.store, scheme, period)),
         **via_tables(ws, scheme, period),
     }
+    if entities is not None:
+        small.update(orgseq_inputs(ws.org, cs, entities, small["k_pop"]))  # spec §15
     if only is not None:
         small["k_pop"] = _peer_group_of(scheme, small["k_pop"], only)
     facts = _facts(ws, cs, period, engine)

@@ -293,7 +293,10 @@ def check_scalar_formula(tree: exp.Expression, names: Collection[str], scheme: s
                         "(it has no source)", node)
         if kind is exp.Column and node.name not in names:
             raise _fail(scheme, code, f"未知名称 unknown name; allowed: {what}", node.name)
-    check_kind(tree, {n: (kinds or {}).get(n, NUM) for n in names}, scheme, code)
+    # names may carry kinds (derived formulas reading text attributes, spec §15); ``kinds``
+    # overrides them (payout amounts read the text ``grade``, spec §10)
+    given = names if isinstance(names, Mapping) else {n: NUM for n in names}
+    check_kind(tree, {n: (kinds or {}).get(n, k) for n, k in given.items()}, scheme, code)
 
 
 # ---- kinds: a light type check so that a formula fails here, not at run time --------------

@@ -21,7 +21,7 @@ from kaohe.periods import Period
 from kaohe.workspace.import_order import SEQ, next_seq_sql
 from kaohe.workspace.limits import DEFAULT_LIMITS, ImportLimits
 from kaohe.workspace.org import Org
-from kaohe.workspace.sources import Column, Source
+from kaohe.workspace.sources import IMPORT_ORDER, Column, Source
 from kaohe.workspace.store import SQL_TYPES, Store, quote
 from kaohe.workspace.tables import RawTable, read_table
 

@@ -29,6 +29,22 @@ class Column:
 
 
 @dataclass(frozen=True)
+class SequenceColumn:
+    """A computed column (spec §14): whole ``unit``s from the previous row of the same ``by``
+    values to this row (``since: previous``), or from this row to the next (``next``)."""
+
+    name: str
+    since: str  # previous | next
+    by: tuple[str, ...]
+    unit: str  # day | hour | minute
+
+
+SEQUENCE_SINCE = ("previous", "next")
+SEQUENCE_UNITS = ("day", "hour", "minute")
+IMPORT_ORDER = "_kaohe_seq"  # the store's import-order column (a later import, a later row: larger)
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     title: str
@@ -39,6 +55,7 @@ class Source:
     columns: tuple[Column, ...]
     header_row: int = 1
     derived_from: str | None = None  # for results:SCHEME sources, the scheme
+    sequences: tuple[SequenceColumn, ...] = ()  # spec §14, computed at run time
 
     def column(self, name: str) -> Column | None:
         for c in self.columns:
@@ -62,7 +79,7 @@ class Source:
         return req
 
 
-_KEYS = {"name", "title", "time", "person", "unit", "key", "columns", "header_row"}
+_KEYS = {"name", "title", "time", "person", "unit", "key", "columns", "header_row", "sequence"}
 _COL_KEYS = {"type", "aliases", "required", "optional"}
 
 
@@ -131,7 +148,48 @@ def load_source(path: Path) -> Source:
         name=name, title=str(data.get("title") or name), time=str(time),
         person=str(person) if person else None, unit=str(unit) if unit else None,
         key=tuple(str(k) for k in key), columns=tuple(columns), header_row=header_row,
+        sequences=_sequences(data.get("sequence"), names, where),
     )
+
+
+def _sequences(data: object, names: set[str], where: str) -> tuple[SequenceColumn, ...]:
+    """The ``sequence:`` mapping (spec §14), every problem named with the column and key."""
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: sequence 应为映射 must map column names to "
+                          "{since: previous|next, by: [columns], unit: day|hour|minute}")
+    out: list[SequenceColumn] = []
+    for cname, spec in data.items():
+        sw = f"{where}: sequence.{cname}"
+        if not IDENT.match(str(cname)) or str(cname).startswith("_kaohe"):
+            raise ConfigError(f"{sw}: 列名须为标识符 column names must be letters, digits, _")
+        if cname in names:
+            raise ConfigError(f"{sw}: 与已有列重名 a column of this source already has this name; "
+                              "choose another name")
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{sw}: 应为映射 expected {{since, by, unit}}")
+        unknown = set(spec) - {"since", "by", "unit"}
+        if unknown:
+            raise ConfigError(f"{sw}: 未知键 unknown keys {sorted(unknown)}; keys: since, by, unit")
+        since = spec.get("since")
+        if since not in SEQUENCE_SINCE:
+            raise ConfigError(f"{sw}.since: {since!r} 无效 must be previous or next")
+        unit = spec.get("unit", "day")
+        if unit not in SEQUENCE_UNITS:
+            raise ConfigError(f"{sw}.unit: {unit!r} 无效 must be one of "
+                              + "/".join(SEQUENCE_UNITS))
+        by = spec.get("by")
+        by = [by] if isinstance(by, str) else by
+        if not isinstance(by, list) or not by:
+            raise ConfigError(f"{sw}.by: 必填 list the columns that make a key, e.g. "
+                              "[customer_id]")
+        for b in by:
+            if b not in names:
+                raise ConfigError(f"{sw}.by: 列 {b!r} 未在 columns 中定义 is not a column; "
+                                  "columns: " + ", ".join(sorted(names)))
+        out.append(SequenceColumn(str(cname), str(since), tuple(str(b) for b in by), str(unit)))
+    return tuple(out)
 
 
 def load_sources(folder: Path) -> dict[str, Source]:

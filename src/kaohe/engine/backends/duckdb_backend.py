@@ -37,6 +37,11 @@ def render(plan: Plan) -> str:
     return plan.query.transform(_date_diff).sql(dialect=DIALECT)
 
 
+def render_expression(tree: exp.Expression) -> str:
+    """Any kaohe tree as DuckDB SQL (explain lists enriched fact rows with it)."""
+    return tree.transform(_date_diff).sql(dialect=DIALECT)
+
+
 def fact_relation(table: str) -> exp.Table:
     return exp.Table(this=exp.to_identifier(table, quoted=True))
 

@@ -20,6 +20,7 @@ from kaohe.engine.plan import Plan, build_plan, sorted_result
 from kaohe.errors import EngineError
 from kaohe.periods import Period
 from kaohe.workspace.config import SparkSettings
+from kaohe.workspace.sources import IMPORT_ORDER
 
 DIALECT = "spark"
 PINNED = {
@@ -87,6 +88,10 @@ def execute(cs: CompiledScheme, period: Period, inputs: RunInputs,
         else:
             assert fi.rows is not None, f"facts of {name} were not loaded"
             df = spark.createDataFrame(fi.rows)
+        if fi.source.sequences and IMPORT_ORDER not in df.columns:
+            # an external table has no import order: its own order breaks ties of time
+            from pyspark.sql.functions import monotonically_increasing_id
+            df = df.withColumn(IMPORT_ORDER, monotonically_increasing_id())
         df.createOrReplaceTempView(view)
         facts[name] = exp.to_table(view)
     for name, table in inputs.small.items():
