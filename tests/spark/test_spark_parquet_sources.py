@@ -35,7 +35,8 @@ payout: {pool: 100.00, within: [parent]}
 """
 
 
-def test_parquet_source_on_spark_equals_store_on_duckdb(tmp_path: Path) -> None:
+def _workspace(tmp_path: Path) -> Path:
+    """The workspace's files and the facts as Parquet (returned); nothing imported yet."""
     (tmp_path / "org").mkdir()
     (tmp_path / "sources").mkdir()
     (tmp_path / "schemes").mkdir()
@@ -64,6 +65,11 @@ def test_parquet_source_on_spark_equals_store_on_duckdb(tmp_path: Path) -> None:
     })
     data = tmp_path / "facts.parquet"
     pq.write_table(facts, data)
+    return data
+
+
+def test_parquet_source_on_spark_equals_store_on_duckdb(tmp_path: Path) -> None:
+    data = _workspace(tmp_path)
     (tmp_path / "kaohe.yaml").write_text(
         f"engine: duckdb\nspark:\n  sources:\n    transactions: {{parquet: '{data}'}}\n",
         encoding="utf-8")
@@ -82,3 +88,34 @@ def test_parquet_source_on_spark_equals_store_on_duckdb(tmp_path: Path) -> None:
     # pool 100.00 in proportion: 10000 fen × 2850/11200 = 2544.6 → 2544 (+1: larger remainder
     # .64 vs B's .36 ) → 25.45; B: 10000 × 8350/11200 = 7455.36 → 7455 → 74.55
     assert by_id.loc["A", "payout"] == 25.45 and by_id.loc["B", "payout"] == 74.55
+
+
+def test_store_facts_go_to_spark_and_back_as_parquet_in_the_exchange_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Facts from the store (no spark.sources), the small inputs and the result cross as
+    Parquet files in the configured exchange folder, which is emptied after the run; the
+    result is DuckDB's."""
+    from kaohe.engine.backends import spark_backend
+
+    data = _workspace(tmp_path)
+    exchange = tmp_path / "exchange"
+    (tmp_path / "kaohe.yaml").write_text(f"engine: duckdb\nspark:\n  exchange: '{exchange}'\n",
+                                         encoding="utf-8")
+    ws = Workspace.open(tmp_path)
+    assert ws.settings.spark.exchange == str(exchange)
+    import_file(ws.store, ws.org, ws.sources["transactions"], data)
+    shipped: list[Path] = []
+    ship = spark_backend._ship
+
+    def spy(spark: object, table: pa.Table, folder: Path, name: str) -> object:
+        shipped.append(folder / name)
+        return ship(spark, table, folder, name)
+
+    monkeypatch.setattr(spark_backend, "_ship", spy)
+    duck = run_scheme(ws, "hall", "2026-10", engine="duckdb", save=False).result.table
+    spark = run_scheme(ws, "hall", "2026-10", engine="spark", save=False).result.table
+    assert duck.to_dict("records") == spark.to_dict("records")
+    names = {p.name for p in shipped}
+    assert {"k_pop", "k_tree", "k_pu", "k_fact_transactions"} <= names
+    assert all(p.parent.parent == exchange for p in shipped)
+    assert exchange.is_dir() and not any(exchange.iterdir())  # the run's folder is removed

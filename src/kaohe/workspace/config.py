@@ -19,6 +19,9 @@ class SparkSettings:
     options: dict[str, str] = field(default_factory=dict)
     # per source: {"parquet": path} or {"table": "db.table"}; default: the store's facts
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    # where kaohe and Spark exchange tables as Parquet (a folder every executor can reach on a
+    # cluster); empty: the system's temporary folder
+    exchange: str = ""
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Settings:
 
 
 _KEYS = {"engine", "store", "spark", "limits"}
-_SPARK_KEYS = {"master", "options", "sources"}
+_SPARK_KEYS = {"master", "options", "sources", "exchange"}
 
 
 def load_settings(root: Path) -> Settings:
@@ -61,6 +64,7 @@ def load_settings(root: Path) -> Settings:
         master=str(spark_data.get("master", "local[2]")),
         options={str(k): str(v) for k, v in (spark_data.get("options") or {}).items()},
         sources={str(k): {str(a): str(b) for a, b in v.items()} for k, v in sources.items()},
+        exchange=str(spark_data.get("exchange") or ""),
     )
     return Settings(engine=engine, store=str(data.get("store", "store.duckdb")), spark=spark,
                     limits=parse_limits(data.get("limits"), str(path)))
