@@ -205,3 +205,16 @@ def test_explain_rows_of_a_via_indicator(via: WsBuilder) -> None:
                    Console(file=buf, width=200))
     # M1 looks after H1 (10) and H2 (20), and C2 (no rows of its own)
     assert "hall (hall): 2 行 rows" in buf.getvalue()
+
+
+def test_org_names_in_an_item_schemes_source_formula(yangka: WsBuilder) -> None:
+    """unit.ancestor('county') in an item scheme's source formula (spec §8 with §15): the org
+    tables the formula joins are built for item schemes too (they were missing: 'k_ou does not
+    exist'). The indicator reads July (offset 3), the cohort's month: N1 and N2 at H1 (county
+    C1), N5 at H2 (C1), N6 at H3 (C2)."""
+    yangka.scheme("yangka_org", {
+        "entity": {"source": "activations", "key": "number", "offset": 3}, "period": "month",
+        "indicators": [{"code": "east", "source": "activations", "role": "info", "offset": 3,
+                        "value": "count(*) filter (where unit.ancestor('county') = 'C1')"}]})
+    t = yangka.run("yangka_org", "2026-10")
+    assert col(t, "v_east") == {"N1": 1, "N2": 1, "N5": 1, "N6": 0}

@@ -146,13 +146,14 @@ def sequence_rows(store: Store, src: Source, until: datetime | None) -> pa.Table
         return arrow_query(con, sql, params)
 
 
-def orgseq_inputs(org: Org, cs: CompiledScheme, entities: Population,
+def orgseq_inputs(org: Org, cs: CompiledScheme, entities: Population | None,
                   pop: pa.Table) -> dict[str, pa.Table]:
-    """The org relations source formulas join (k_oa, k_op, k_ou) and k_pop with the
-    attributes derived formulas read."""
+    """The org relations source formulas join (k_oa, k_op, k_ou) — for every kind of scheme,
+    items included — and, for people and units, k_pop with the attributes derived formulas
+    read."""
     person, unit, as_of_row = org_needs(cs)
     out = org_inputs(org, person, unit, as_of_row)
-    if cs.derived_attributes:
+    if cs.derived_attributes and entities is not None:
         out["k_pop"] = with_attributes(pop, org, entities, cs.derived_attributes)
     return out
 
@@ -184,8 +185,7 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
         "k_hist": history_table(history.previous_bottoms(ws.store, scheme, period)),
         **via_tables(ws, scheme, period),
     }
-    if entities is not None:
-        small.update(orgseq_inputs(ws.org, cs, entities, small["k_pop"]))  # spec §15
+    small.update(orgseq_inputs(ws.org, cs, entities, small["k_pop"]))  # spec §15
     if only is not None:
         small["k_pop"] = _peer_group_of(scheme, small["k_pop"], only)
     facts = _facts(ws, cs, period, engine)
