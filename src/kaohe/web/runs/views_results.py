@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -174,6 +174,8 @@ def _attach_points(run: Run, rows: list[Result], codes: list[str]) -> None:
 def ranking(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's results in scope, filterable, sortable, paginated."""
     run = _done_run(request.user, pk)
+    if run.entity == "item":  # items are read from the store (views_items)
+        return redirect("runs:items", run.pk)
     total_in_scope = results_in_scope(request.user).filter(run=run).count()
     if not scope_of(request.user).everything and not total_in_scope:
         raise Http404
