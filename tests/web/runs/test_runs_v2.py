@@ -53,3 +53,45 @@ class V2RunsStoredTests(V2WorldTestCase):
         self.assertEqual(run.alert_count, sum(1 for i in range(ITEMS) if i % 150 < 60))
         self.assertEqual(run.alerts, ["红色", "黄色"])
         self.assertFalse(Result.objects.filter(run=run).exists())
+
+
+class PayoutLinesPagesTests(V2WorldTestCase):
+    """Payout lines on the scorecard, the ranking's payout tooltip and the statement."""
+
+    def test_scorecard_lists_the_lines_and_their_total(self) -> None:
+        from django.urls import reverse
+
+        clerk = self.world.clerk.pk
+        want = clerk_expected(clerk)["lines"]
+        url = reverse("runs:scorecard", args=[self.world.runs["clerk_alert"].pk, clerk])
+        html = self.get_as("head", url).content.decode()
+        self.assertIn("兑现明细", html)
+        for name, amount in want.items():
+            self.assertIn(f"<td>{name}</td><td class=\"num\">¥{amount:.2f}</td>", html)
+        self.assertIn(f"¥{sum(want.values()):.2f}", html)
+        # a single payout is one line: no breakdown
+        url = reverse("runs:scorecard", args=[self.world.runs["clerk_star"].pk, clerk])
+        self.assertNotIn("兑现明细", self.get_as("head", url).content.decode())
+
+    def test_ranking_payout_cell_tooltip(self) -> None:
+        from django.urls import reverse
+
+        clerk = self.world.clerk.pk
+        want = clerk_expected(clerk)["lines"]
+        text = "；".join(f"{n} ¥{a:.2f}" for n, a in want.items())
+        url = reverse("runs:ranking", args=[self.world.runs["clerk_alert"].pk])
+        html = self.get_as("head", url + f"?q={clerk}").content.decode()
+        self.assertIn(f'title="{text}"', html)
+
+    def test_statement_rows_per_line_and_totals(self) -> None:
+        from django.urls import reverse
+
+        hall = self.world.hall.pk
+        clerks = [p for p, u in built("clerks") if u == hall]
+        html = self.get_as("head", reverse("runs:statement")).content.decode()
+        self.assertEqual(html.count("└ 基本奖"), len(clerks))
+        self.assertEqual(html.count("└ 笔数酬金"), len(clerks))
+        fee = sum(2 * built("tx").get(p, 0) for p in clerks)
+        base = sum(clerk_expected(p)["lines"]["基本奖"] for p in clerks)  # type: ignore
+        self.assertIn(f"<td>笔数酬金</td><td class=\"num\">¥{fee:.2f}</td>", html)
+        self.assertIn(f"<td>基本奖</td><td class=\"num\">¥{base:.2f}</td>", html)
