@@ -181,3 +181,18 @@ class ItemPagesTests(V2WorldTestCase):
             rows = self.sheet("admin", "")
         self.assertIn(f"仅导出前 30 条，共 {ITEMS} 条", rows[0][0])
         self.assertEqual(len(rows), 32)  # the note, the header, 30 items
+
+
+class ItemDashboardTests(V2WorldTestCase):
+    def test_dashboard_counts_items_and_alerts_in_scope(self) -> None:
+        run = self.world.runs["zero_use"]
+        for name in ("admin", "head", "staff"):
+            with self.subTest(user=name):
+                seen = visible(self.world, name) or []
+                html = self.get_as(name, reverse("core:dashboard")).content.decode()
+                self.assertIn(reverse("runs:items", args=[run.pk]), html)
+                self.assertIn(f'<div class="n">{len(seen)}</div>', html)
+                alerted = sum(1 for c in seen if c["grade"] != "正常")
+                self.assertIn(f'{reverse("runs:alerts", args=[run.pk])}">{alerted}</a>', html)
+        html = self.get_as("inspector", reverse("core:dashboard")).content.decode()
+        self.assertNotIn(reverse("runs:items", args=[run.pk]), html)

@@ -8,6 +8,7 @@ inspectors, who see no items, get 403.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -179,3 +180,38 @@ def items_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="{run.scheme.code}_{run.period}_items.xlsx"')
     return response
+
+
+@dataclass
+class ItemBlock:
+    """The dashboard's block of an item run: counts only (two COUNTs on the store)."""
+
+    run: Run
+    count: int
+    alerts: int
+
+
+def item_blocks(user: Any) -> list[ItemBlock]:
+    """The latest done run of each item scheme ``user`` may open, with the items and the
+    alerted items in their scope; runs with nothing in scope are left out."""
+    if not can(user, Action.VIEW) or not items.sees_items(role_of(user)):
+        return []
+    from kaohe.web.runs.notice import effective_ids
+
+    runs = Run.objects.restrict(user).filter(status=Run.Status.DONE, entity="item")
+    latest: dict[int, str] = {}
+    for scheme_id, period in runs.values_list("scheme_id", "period").distinct():
+        if period > latest.get(scheme_id, ""):
+            latest[scheme_id] = period
+    standing = effective_ids(set(latest.items()))
+    out = []
+    for run in Run.objects.filter(pk__in=standing.values()).select_related("scheme"):
+        if not Run.objects.restrict(user).filter(pk=run.pk).exists():
+            continue  # the standing run is a draft this user does not see
+        scope = run_scope(user, run)
+        n = items.count(run.engine_run_id, scope, items.ItemFilter(), list(run.alerts))
+        if n:
+            alerted = items.count(run.engine_run_id, scope, items.ItemFilter(alert=True),
+                                  list(run.alerts)) if run.alerts else 0
+            out.append(ItemBlock(run, n, alerted))
+    return sorted(out, key=lambda b: b.run.scheme.name)
