@@ -146,6 +146,29 @@ class ItemPagesTests(V2WorldTestCase):
         self.assertEqual(self.get_as("staff_out", self.url("runs:items_xlsx")
                                      + f"?q={own}").status_code, 200)
 
+    def test_a_draft_item_run_is_for_admins_and_assessors(self) -> None:
+        run = self.world.runs["zero_use"]
+        run.published_at = None
+        run.save(update_fields=["published_at"])
+        own = next(c["id"] for c in visible(self.world, "staff") or [])
+        urls = [self.url(), self.url("runs:item", own), self.url("runs:items_xlsx"),
+                reverse("runs:alerts", args=[run.pk]),
+                reverse("runs:alerts_xlsx", args=[run.pk])]
+        managers = ("admin", "assessor", "assessor_out")  # roles.SEES_DRAFTS
+        for name in USERS:
+            seen = visible(self.world, name)
+            for n, url in enumerate(urls):
+                if seen is None:  # inspectors: no items (403); the draft's alerts are not
+                    want = 403 if n < 3 else 404  # theirs to find (404)
+                elif name not in managers:
+                    want = 404
+                elif n == 1:  # the staff member's customer: only in some managers' scope
+                    want = 200 if own in {c["id"] for c in seen} else 404
+                else:
+                    want = 200
+                with self.subTest(user=name, url=url):
+                    self.assertEqual(self.get_as(name, url).status_code, want)
+
     def test_ranking_of_an_item_run_goes_to_the_item_list(self) -> None:
         response = self.get_as("admin", self.url("runs:ranking"))
         self.assertRedirects(response, self.url(), fetch_redirect_response=False)
