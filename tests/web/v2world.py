@@ -26,6 +26,7 @@ from django.test import override_settings
 from viewtests import WorldTestCase
 from world import World, build_world
 
+from kaohe.web.org.models import Unit
 from kaohe.workspace import Workspace
 from kaohe.workspace.importer import import_file
 
@@ -162,3 +163,76 @@ class V2WorldTestCase(WorldTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         cls.world = build_world(schemes=cls.schemes, period=PERIOD)
+
+
+# --- expectations by hand (shared by the v2 tests) ---------------------------------------
+
+def clerk_expected(person: str) -> dict[str, object]:
+    """clerk_alert for one clerk, by hand: points 100 × min(tx / T, 1), 合格 from 60."""
+    tx = built("tx").get(person, 0)
+    points = round(100 * min(tx / built("target"), 1), 2)
+    grade = "合格" if points >= 60 else "待改进"
+    lines = {"基本奖": 100.0 if grade == "合格" else 50.0, "笔数酬金": 2.0 * tx}
+    return {"tx": tx, "points": points, "grade": grade, "lines": lines}
+
+
+def visible(world: Any, name: str) -> list[dict[str, Any]] | None:
+    """The customers ``name`` may see (None: the role sees no items, 403). A customer's unit
+    is its hall, or, without one, its manager's hall on the period's last day — the generator
+    gives both the same hall."""
+    role = name.removesuffix("_out")
+    out = name.endswith("_out")
+    if role == "inspector":
+        return None
+    everyone = [customer(i) for i in range(ITEMS)]
+    if role == "admin":
+        return everyone
+    if role == "assessor":
+        branch = world.other_branch if out else world.branch
+        halls = set(Unit.objects.filter(path__startswith=branch.path).values_list("pk", flat=True))
+        return [c for c in everyone if c["hall"] in halls]
+    if role == "staff":
+        me = (world.other_clerk if out else world.clerk).pk
+        return [c for c in everyone if c["person"] == me]
+    unit = world.users[name].profile.unit_id  # heads and partners: their outlet
+    return [c for c in everyone if c["hall"] == unit]
+
+
+def ordered(cs: list[dict[str, Any]]) -> list[str]:
+    """The result's order: rank (total = amount capped at 100, highest first), then id."""
+    return [c["id"] for c in sorted(cs, key=lambda c: (-min(c["amount"], 100), c["id"]))]
+
+
+def clerk_alerts(world: Any, name: str) -> list[tuple[str, str]]:
+    """(id, cost text) of the alerted clerks ``name`` sees, in the page's order: rank (points
+    highest first), then id. Admins all clerks, assessors their branch, heads their hall,
+    staff themselves (clerks' units on the period's last day, as the generator recorded)."""
+    role = name.removesuffix("_out")
+    out = name.endswith("_out")
+    clerks = built("clerks")
+    if role == "assessor":
+        branch = world.other_branch if out else world.branch
+        halls = set(Unit.objects.filter(path__startswith=branch.path).values_list("pk", flat=True))
+        clerks = [(p, u) for p, u in clerks if u in halls]
+    elif role == "head":
+        hall = (world.other_hall if out else world.hall).pk
+        clerks = [(p, u) for p, u in clerks if u == hall]
+    elif role == "staff":
+        me = (world.other_clerk if out else world.clerk).pk
+        clerks = [(p, u) for p, u in clerks if p == me]
+    rows = []
+    for p, _u in clerks:
+        e = clerk_expected(p)
+        if e["grade"] == "待改进":
+            got = float(e["points"])  # type: ignore[arg-type]
+            rows.append((-got, p, f"办理笔数 −{100 - got:.2f}（{got:.2f}/100）"))
+    return [(p, text) for _g, p, text in sorted(rows)]
+
+
+def item_alerts(world: Any, name: str) -> list[tuple[str, str, str]]:
+    """(id, grade, cost) of the alerted customers ``name`` sees: 红色 (the first level) first,
+    then rank (amount highest first), then id."""
+    rows = [c for c in visible(world, name) or [] if c["grade"] != "正常"]
+    rows.sort(key=lambda c: (c["grade"] != "红色", -c["amount"], c["id"]))
+    return [(c["id"], c["grade"], f"当月消费 −{100 - c['amount']:.2f}（{c['amount']:.2f}/100）")
+            for c in rows]

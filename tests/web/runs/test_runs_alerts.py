@@ -10,47 +10,8 @@ from typing import Any, ClassVar
 
 import openpyxl
 from django.urls import reverse
-from test_runs_items import visible
-from test_runs_v2 import clerk_expected
-from v2world import V2WorldTestCase, built
+from v2world import V2WorldTestCase, clerk_alerts, item_alerts
 from viewtests import USERS, RoleMatrix
-
-
-def clerk_alerts(world: Any, name: str) -> list[tuple[str, str]]:
-    """(id, cost text) of the alerted clerks ``name`` sees, in the page's order: rank (points
-    highest first), then id. Admins all clerks, assessors their branch, heads their hall,
-    staff themselves (clerks' units on the period's last day, as the generator recorded)."""
-    from kaohe.web.org.models import Unit
-
-    role = name.removesuffix("_out")
-    out = name.endswith("_out")
-    clerks = built("clerks")
-    if role == "assessor":
-        branch = world.other_branch if out else world.branch
-        halls = set(Unit.objects.filter(path__startswith=branch.path).values_list("pk", flat=True))
-        clerks = [(p, u) for p, u in clerks if u in halls]
-    elif role == "head":
-        hall = (world.other_hall if out else world.hall).pk
-        clerks = [(p, u) for p, u in clerks if u == hall]
-    elif role == "staff":
-        me = (world.other_clerk if out else world.clerk).pk
-        clerks = [(p, u) for p, u in clerks if p == me]
-    rows = []
-    for p, _u in clerks:
-        e = clerk_expected(p)
-        if e["grade"] == "待改进":
-            got = float(e["points"])  # type: ignore[arg-type]
-            rows.append((-got, p, f"办理笔数 −{100 - got:.2f}（{got:.2f}/100）"))
-    return [(p, text) for _g, p, text in sorted(rows)]
-
-
-def item_alerts(world: Any, name: str) -> list[tuple[str, str, str]]:
-    """(id, grade, cost) of the alerted customers ``name`` sees: 红色 (the first level) first,
-    then rank (amount highest first), then id."""
-    rows = [c for c in visible(world, name) or [] if c["grade"] != "正常"]
-    rows.sort(key=lambda c: (c["grade"] != "红色", -c["amount"], c["id"]))
-    return [(c["id"], c["grade"], f"当月消费 −{100 - c['amount']:.2f}（{c['amount']:.2f}/100）")
-            for c in rows]
 
 
 def page_rows(html: str) -> list[tuple[str, str]]:

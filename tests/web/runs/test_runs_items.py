@@ -12,38 +12,10 @@ from unittest import mock
 
 import openpyxl
 from django.urls import reverse
-from v2world import ITEMS, V2WorldTestCase, customer
+from v2world import ITEMS, V2WorldTestCase, customer, ordered, visible
 from viewtests import USERS, RoleMatrix
 
-from kaohe.web.org.models import Unit
 from kaohe.web.runs import items
-
-
-def visible(world: Any, name: str) -> list[dict[str, Any]] | None:
-    """The customers ``name`` may see (None: the role sees no items, 403). A customer's unit
-    is its hall, or, without one, its manager's hall on the period's last day — the generator
-    gives both the same hall."""
-    role = name.removesuffix("_out")
-    out = name.endswith("_out")
-    if role == "inspector":
-        return None
-    everyone = [customer(i) for i in range(ITEMS)]
-    if role == "admin":
-        return everyone
-    if role == "assessor":
-        branch = world.other_branch if out else world.branch
-        halls = set(Unit.objects.filter(path__startswith=branch.path).values_list("pk", flat=True))
-        return [c for c in everyone if c["hall"] in halls]
-    if role == "staff":
-        me = (world.other_clerk if out else world.clerk).pk
-        return [c for c in everyone if c["person"] == me]
-    unit = world.users[name].profile.unit_id  # heads and partners: their outlet
-    return [c for c in everyone if c["hall"] == unit]
-
-
-def ordered(cs: list[dict[str, Any]]) -> list[str]:
-    """The result's order: rank (total = amount capped at 100, highest first), then id."""
-    return [c["id"] for c in sorted(cs, key=lambda c: (-min(c["amount"], 100), c["id"]))]
 
 
 def shown_ids(html: str) -> list[str]:

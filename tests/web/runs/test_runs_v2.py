@@ -6,18 +6,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from v2world import ITEMS, V2WorldTestCase, built
+from v2world import ITEMS, V2WorldTestCase, built, clerk_expected
 
 from kaohe.web.runs.models import Result
-
-
-def clerk_expected(person: str) -> dict[str, object]:
-    """clerk_alert for one clerk, by hand: points 100 × min(tx / T, 1), 合格 from 60."""
-    tx = built("tx").get(person, 0)
-    points = round(100 * min(tx / built("target"), 1), 2)
-    grade = "合格" if points >= 60 else "待改进"
-    lines = {"基本奖": 100.0 if grade == "合格" else 50.0, "笔数酬金": 2.0 * tx}
-    return {"tx": tx, "points": points, "grade": grade, "lines": lines}
 
 
 class V2RunsStoredTests(V2WorldTestCase):
