@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import openpyxl
 from django.urls import reverse
-from v2world import V2WorldTestCase, clerk_alerts, item_alerts
+from v2world import V2WorldTestCase, clerk_alerts, item_alerts, visible
 from viewtests import USERS, RoleMatrix
 
 
@@ -100,6 +100,10 @@ class AlertsPageTests(V2WorldTestCase):
         for code in ("clerk_alert", "zero_use"):
             self.assertIn(reverse("runs:alerts", args=[self.world.runs[code].pk]), html)
         self.assertNotIn(reverse("runs:alerts", args=[self.world.runs["clerk_star"].pk]), html)
+        # inspectors open neither a person run's pages nor items: nothing listed
+        html = self.get_as("inspector", reverse("runs:alert_index")).content.decode()
+        for code in ("clerk_alert", "zero_use"):
+            self.assertNotIn(reverse("runs:alerts", args=[self.world.runs[code].pk]), html)
         run = self.world.runs["clerk_alert"]
         html = self.get_as("head", reverse("runs:detail", args=[run.pk])).content.decode()
         self.assertIn(reverse("runs:alerts", args=[run.pk]), html)

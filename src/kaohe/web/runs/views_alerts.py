@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaohe.alerts import _Ind, costs
 from kaohe.web.core.querysets import scope_of
-from kaohe.web.core.roles import Action, can
+from kaohe.web.core.roles import Action, Role, can, role_of
 from kaohe.web.runs import cells, items
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.views_items import alert_levels, item_run, run_scope
@@ -249,6 +249,11 @@ def alert_index(request: HttpRequest) -> HttpResponse:
     runs = [r for r in Run.objects.restrict(request.user).filter(
         status=Run.Status.DONE, alert_count__gt=0).select_related("scheme")
         .order_by("-period", "scheme__name", "-pk")]
+    role = role_of(request.user)
+    hidden = {"person"} if role in (Role.INSPECTOR, Role.PARTNER) else set()
+    if not items.sees_items(role):
+        hidden.add("item")
+    runs = [r for r in runs if r.entity not in hidden]  # pages they could not open
     seen: set[tuple[int, str]] = set()
     latest = []
     for r in runs:  # the newest run of each scheme and period
