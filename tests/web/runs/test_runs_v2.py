@@ -45,6 +45,23 @@ class V2RunsStoredTests(V2WorldTestCase):
         self.assertEqual(run.alerts, ["红色", "黄色"])
         self.assertFalse(Result.objects.filter(run=run).exists())
 
+    def test_a_scoped_item_scheme_keeps_its_items_in_scope(self) -> None:
+        from kaohe.web.org.models import Unit
+        from kaohe.web.runs.models import Run
+        from kaohe.web.runs.services import create_run, execute_run
+        from v2world import customer
+
+        scheme = self.world.runs["zero_use"].scheme
+        scheme.unit = self.world.branch
+        scheme.save(update_fields=["unit"])
+        halls = set(Unit.objects.filter(path__startswith=self.world.branch.path)
+                    .values_list("pk", flat=True))
+        outside = sum(1 for i in range(ITEMS) if customer(i)["hall"] not in halls)
+        self.assertGreater(outside, 0)
+        run = execute_run(create_run(scheme, "2026-09", None).pk)
+        self.assertEqual(run.status, Run.Status.FAILED)
+        self.assertIn(f"有 {outside} 个考核对象不在该范围内", run.error)
+
 
 class PayoutLinesPagesTests(V2WorldTestCase):
     """Payout lines on the scorecard, the ranking's payout tooltip and the statement."""

@@ -210,12 +210,30 @@ RUN_FIELDS = ["status", "progress", "message", "waiting_since", "finished", "eng
               "entity", "peers", "grades", "has_payout", "indicators", "payout_lines", "alerts"]
 
 
+def item_units(run: Run, table: Any, org: Any) -> Iterator[str | None]:
+    """Each item's unit as scope reads it (runs/items.py): its own, else its person's on the
+    period's last day."""
+    last_day = parse_period(run.period, run.scheme.period).last_day
+    on = org.positions_on(last_day)
+    person_unit = {str(p): str(u) for p, u in zip(on["person_id"], on["unit_id"], strict=True)}
+    units = table["unit"] if "unit" in table.columns else [None] * len(table)
+    people = table["person"] if "person" in table.columns else [None] * len(table)
+    for unit, person in zip(units, people, strict=True):
+        if unit is not None and unit == unit:  # not None, not NaN
+            yield str(unit)
+        else:
+            yield person_unit.get(str(person)) if person is not None else None
+
+
 @transaction.atomic
-def store_item_run(run: Run, result: Any) -> None:
+def store_item_run(run: Run, result: Any, org: Any) -> None:
     """An item run (spec §8): millions of items stay in the engine's store, read page by page
-    (runs/items.py); the web keeps the run, its item count and its alerted count."""
-    _run_fields(run, result)
+    (runs/items.py); the web keeps the run, its item count and its alerted count. A scoped
+    scheme's items must lie in its scope, as results do (runs/coverage.py)."""
     table = result.table
+    if run.scheme.unit_id is not None:
+        check_coverage(run.scheme, item_units(run, table, org))
+    _run_fields(run, result)
     run.item_count = len(table)
     run.alert_count = int(table["alert"].fillna(False).astype(bool).sum()) \
         if "alert" in table.columns and len(table) else 0
@@ -227,7 +245,7 @@ def store_results(run: Run, result: Any, org: Any) -> None:
     from kaohe.periods import parse_period as pp
 
     if result.entity == "item":
-        store_item_run(run, result)
+        store_item_run(run, result, org)
         return
     period = pp(run.period, run.scheme.period)
     last_day = period.end.fromordinal(period.end.toordinal() - 1)
