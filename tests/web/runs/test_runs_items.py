@@ -177,8 +177,6 @@ class ItemPagesTests(V2WorldTestCase):
         self.assertIn(f"仅导出前 30 条，共 {ITEMS} 条", rows[0][0])
         self.assertEqual(len(rows), 32)  # the note, the header, 30 items
 
-
-class ItemDashboardTests(V2WorldTestCase):
     def test_dashboard_counts_items_and_alerts_in_scope(self) -> None:
         run = self.world.runs["zero_use"]
         for name in ("admin", "head", "staff"):

@@ -62,9 +62,7 @@ class V2RunsStoredTests(V2WorldTestCase):
         self.assertEqual(run.status, Run.Status.FAILED)
         self.assertIn(f"有 {outside} 个考核对象不在该范围内", run.error)
 
-
-class PayoutLinesPagesTests(V2WorldTestCase):
-    """Payout lines on the scorecard, the ranking's payout tooltip and the statement."""
+    # --- payout lines on the scorecard, the ranking's payout tooltip and the statement ---
 
     def test_scorecard_lists_the_lines_and_their_total(self) -> None:
         from django.urls import reverse
