@@ -176,3 +176,37 @@ def test_line_diff_rows() -> None:
         ("add", None, 5, "e"),
     ]
     assert line_diff(a, a) == []
+
+
+# --- version 2 keys (SCHEMES.md §7–16): each problem at its own line -----------------------
+
+V2 = GOOD + """\
+grades: [[60, 合格], [0, 待改进]]
+payout:
+  - {name: 基本奖, base: 100, coefficient: {合格: 1}}
+  - {name: 笔数酬金, amount: 2 * volume}
+"""
+
+
+def test_a_valid_v2_scheme_has_no_problems(ws: Workspace) -> None:
+    assert validate(ws, "small", V2 + "alerts: [待改进]\n").problems == []
+
+
+def test_a_payout_line_formula_at_its_line(ws: Workspace) -> None:
+    [p] = validate(ws, "small", V2.replace("2 * volume", "2 * nosuch")).problems
+    assert p.path == "indicator payout[1] (笔数酬金).amount"
+    assert p.line == 15  # the second line of payout, not the indicators
+    assert "'nosuch'" in p.message
+
+
+def test_v2_keys_at_their_lines(ws: Workspace) -> None:
+    [p] = validate(ws, "small", V2 + "alerts: [优秀]\n").problems
+    assert (p.path, p.line) == ("alerts[0]", 16)
+    assert "'优秀' is not a grade" in p.message
+    [p] = validate(ws, "small", V2.replace("weight: 100", "weight: 100\n    window: 99")).problems
+    assert (p.path, p.line) == ("indicators[0] (volume).window", 11)
+    text = V2.replace("entity: person", "entity: {source: transactions, key: nosuch}")
+    text = text.replace("population: {position: 营业员}\n", "")
+    problems = validate(ws, "small", text).problems
+    key = next(p for p in problems if p.path == "entity.key")
+    assert key.line == 2 and "'nosuch'" in key.message

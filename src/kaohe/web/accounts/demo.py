@@ -61,3 +61,41 @@ def create_demo_accounts() -> list[DemoAccount]:
             profile.outlets.set(inspected)
         out.append(DemoAccount(username, str(role.label), what))
     return out
+
+
+# --- the demo's branch scheme -----------------------------------------------------------------
+
+BRANCH_SCHEME = "branch_clerk_star"  # clerk_star for the assessor's branch only
+
+
+def branch_scheme_text(star_text: str, branch: Unit) -> str:
+    """clerk_star's text with the branch's name and a population limited to the branch's
+    subtree (``ancestor:<kind>``), so that every result lies inside the scheme's scope."""
+    lines = []
+    for line in star_text.splitlines():
+        if line.startswith("name:"):
+            line = f"name: {branch.name}营业员星级考核"
+        elif line.startswith("population:"):
+            line = (f'population: {{position: 营业员, "ancestor:{branch.kind}": '
+                    f'"{branch.pk}"}}  # {branch.name} only: the scheme\'s scope')
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def create_branch_scheme(admin: object) -> object | None:
+    """A scheme owned by the demo assessor's branch (scope = the branch), so that `assessor`
+    can run and publish something (the demo's own schemes are company-wide); None when the
+    workspace has no clerk_star or the scheme exists already."""
+    from kaohe.web.schemes.models import Scheme
+    from kaohe.web.schemes.services import create_scheme
+
+    branch = Unit.objects.filter(depth=1).order_by("path").first()
+    star = Scheme.objects.filter(code="clerk_star").select_related("current").first()
+    if branch is None or star is None or star.current is None:
+        return None
+    if Scheme.objects.filter(code=BRANCH_SCHEME).exists():
+        return None
+    text = branch_scheme_text(star.current.text, branch)
+    version = create_scheme(admin, BRANCH_SCHEME, text, note="演示：分公司方案 demo branch scheme",
+                            unit=branch)
+    return version.scheme

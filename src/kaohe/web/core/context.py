@@ -14,6 +14,7 @@ from kaohe.web.core.roles import Action, Role, can, role_of
 MENU = [
     (_("首页"), "core:dashboard", (Action.VIEW,)),
     (_("考核结果"), "runs:list", (Action.VIEW,)),
+    (_("预警清单"), "runs:alert_index", (Action.VIEW,)),
     (_("组织机构"), "org:units", (Action.BROWSE_ORG,)),
     (_("考核方案"), "schemes:list", (Action.CONFIGURE,)),
     (_("数据导入"), "data:list", (Action.IMPORT, Action.ENTER)),

@@ -109,8 +109,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     role = role_of(user)
     results = results_in_scope(user)
     blocks = [_block(run, results, role) for run in latest_runs(results)]
+    from kaohe.web.runs.views_items import item_blocks
+
     context: dict[str, Any] = {
-        "blocks": blocks, "role": role,
+        "blocks": blocks, "role": role, "item_blocks": (items := item_blocks(user)),
+        "scheme_count": len(blocks) + len(items),
         "statement_url": _url("runs:statement"),
         "appeals_url": _url("appeals:list"),
         "inspection_url": _url("data:inspection_new") if role == Role.INSPECTOR else None,

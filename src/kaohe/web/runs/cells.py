@@ -75,12 +75,22 @@ def ranking_row(r: Any, url: str, has_payout: bool) -> SafeString:
              f"<td>{esc(r.final_grade)}</td>"]
     if has_payout:
         money = f"¥{fixed2(r.payout)}" if r.payout is not None else DASH
-        cells.append(f'<td class="num">{money}</td>')
+        cells.append(f'<td class="num"{_lines_title(r)}>{money}</td>')
     flags = "".join(f'<span class="tag {esc(css)}">{esc(label)}</span> '
                     for label, css in r.flags)
     cells.append(f"<td>{flags}</td>")
     cells.extend(_points_cell(p) for p in r.points_list)
     return mark_safe("<tr>\n    " + "\n    ".join(cells) + "\n  </tr>")  # noqa: S308 - escaped
+
+
+def _lines_title(r: Any) -> str:
+    """The payout's lines (spec §10) as the cell's tooltip, when there are several."""
+    lines = getattr(r, "payout_lines", None) or {}
+    if len(lines) < 2:
+        return ""
+    text = "；".join(f"{name} ¥{fixed2(amount)}" if amount is not None else f"{name} {DASH}"
+                    for name, amount in lines.items())
+    return f' title="{esc(text)}"'
 
 
 def ranking_rows(rows: Iterable[Any], run_pk: int, has_payout: bool) -> list[SafeString]:

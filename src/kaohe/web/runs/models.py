@@ -55,11 +55,19 @@ class Run(ChangeLogged):
     message = models.CharField(_("当前步骤"), max_length=200, blank=True)
     error = models.TextField(_("错误"), blank=True)
     engine_run_id = models.CharField(max_length=64, blank=True)
-    entity = models.CharField(max_length=10, blank=True)  # person | unit
+    entity = models.CharField(max_length=10, blank=True)  # person | unit | item
     indicators = models.JSONField(default=list)  # [{code, name, role, weight, rule, formula, ...}]
     grades = models.JSONField(default=list)  # [[min, label], ...]
     peers = models.JSONField(default=list)
     has_payout = models.BooleanField(default=False)
+    # Version 2 (spec §10, §12): the payout line names in the order written, and the grade
+    # labels that are warnings, most severe first.
+    payout_lines = models.JSONField(default=list)
+    alerts = models.JSONField(default=list)
+    # Item runs (spec §8) keep their results in the engine's store only (runs/items.py):
+    # how many items and how many alerted, counted when the run is stored.
+    item_count = models.PositiveIntegerField(null=True, blank=True)
+    alert_count = models.PositiveIntegerField(default=0)
     # The job (runs/jobs.py): which process computes the run ("host:pid:token"), its last sign
     # of life, and since when it waits for another process to release the store.
     worker = models.CharField(max_length=120, blank=True)
@@ -135,6 +143,8 @@ class Result(ChangeLogged):
     final_total = models.DecimalField(_("总分"), max_digits=12, decimal_places=2)
     final_rank = models.PositiveIntegerField(_("排名"))
     final_grade = models.CharField(_("等级"), max_length=60, blank=True)
+    alert = models.BooleanField(_("预警"), default=False)  # the grade is one of run.alerts
+    payout_lines = models.JSONField(default=dict)  # {line name: yuan or None}, spec §10
 
     objects = RestrictedQuerySet.as_manager()
 

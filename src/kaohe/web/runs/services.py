@@ -176,10 +176,77 @@ def _dec(v: Any) -> Decimal | None:
     return None if f is None else Decimal(str(round(f, 2))).quantize(Decimal("0.01"))
 
 
+def _lines(row: dict[str, Any], names: list[str]) -> dict[str, float | None]:
+    """A row's payout lines (spec §10) as {name: yuan}, in the order written."""
+    from kaohe.results import LINE_PREFIX
+
+    out: dict[str, float | None] = {}
+    for name in names:
+        amount = _dec(row.get(LINE_PREFIX + name))
+        out[name] = None if amount is None else float(amount)
+    return out
+
+
+def _run_fields(run: Run, result: Any) -> None:
+    """What every run keeps of its scheme as it was computed (the pages read these)."""
+    run.status = Run.Status.DONE
+    run.progress = 100
+    run.message = "完成 done"
+    run.waiting_since = None
+    run.finished = timezone.now()
+    run.engine_run_id = result.run_id
+    run.entity = result.entity
+    run.peers = list(result.peers)
+    run.grades = [[g[0], g[1]] for g in result.grades]
+    run.has_payout = bool(result.has_payout)
+    run.payout_lines = list(getattr(result, "payout_lines", ()) or ())
+    run.alerts = list(getattr(result, "alerts", ()) or ())
+    run.indicators = [{"code": i.code, "name": i.name, "role": i.role, "weight": i.weight,
+                       "rule": i.rule, "formula": i.formula, "source": i.source,
+                       "missing": i.missing} for i in result.indicators]
+
+
+RUN_FIELDS = ["status", "progress", "message", "waiting_since", "finished", "engine_run_id",
+              "entity", "peers", "grades", "has_payout", "indicators", "payout_lines", "alerts"]
+
+
+def item_units(run: Run, table: Any, org: Any) -> Iterator[str | None]:
+    """Each item's unit as scope reads it (runs/items.py): its own, else its person's on the
+    period's last day."""
+    last_day = parse_period(run.period, run.scheme.period).last_day
+    on = org.positions_on(last_day)
+    person_unit = {str(p): str(u) for p, u in zip(on["person_id"], on["unit_id"], strict=True)}
+    units = table["unit"] if "unit" in table.columns else [None] * len(table)
+    people = table["person"] if "person" in table.columns else [None] * len(table)
+    for unit, person in zip(units, people, strict=True):
+        if unit is not None and unit == unit:  # not None, not NaN
+            yield str(unit)
+        else:
+            yield person_unit.get(str(person)) if person is not None else None
+
+
+@transaction.atomic
+def store_item_run(run: Run, result: Any, org: Any) -> None:
+    """An item run (spec §8): millions of items stay in the engine's store, read page by page
+    (runs/items.py); the web keeps the run, its item count and its alerted count. A scoped
+    scheme's items must lie in its scope, as results do (runs/coverage.py)."""
+    table = result.table
+    if run.scheme.unit_id is not None:
+        check_coverage(run.scheme, item_units(run, table, org))
+    _run_fields(run, result)
+    run.item_count = len(table)
+    run.alert_count = int(table["alert"].fillna(False).astype(bool).sum()) \
+        if "alert" in table.columns and len(table) else 0
+    run.save(update_fields=[*RUN_FIELDS, "item_count", "alert_count"])
+
+
 @transaction.atomic
 def store_results(run: Run, result: Any, org: Any) -> None:
     from kaohe.periods import parse_period as pp
 
+    if result.entity == "item":
+        store_item_run(run, result, org)
+        return
     period = pp(run.period, run.scheme.period)
     last_day = period.end.fromordinal(period.end.toordinal() - 1)
     units = set(Unit.objects.values_list("pk", flat=True))
@@ -191,6 +258,7 @@ def store_results(run: Run, result: Any, org: Any) -> None:
     results: list[Result] = []
     scores: list[list[Score]] = []
     peers = list(result.peers)
+    line_names = list(getattr(result, "payout_lines", ()) or ())
     for row in result.table.to_dict("records"):
         eid = str(row["id"])
         unit_id = person_unit.get(eid) if result.entity == "person" else eid
@@ -206,7 +274,8 @@ def store_results(run: Run, result: Any, org: Any) -> None:
             vetoed=bool(row["vetoed"]), bottom=bool(row["bottom"]),
             eliminate=bool(row["eliminate"]), payout=_dec(row.get("payout")),
             final_total=total, final_rank=int(row["rank"]),
-            final_grade=str(row.get("grade") or "")))
+            final_grade=str(row.get("grade") or ""), alert=_num(row.get("alert")) == 1.0,
+            payout_lines=_lines(row, line_names)))
         scores.append([Score(code=i.code, value=_num(row.get(f"v_{i.code}")),
                              points=_dec(row.get(f"p_{i.code}")),
                              missing=bool(row.get(f"m_{i.code}")))
@@ -220,23 +289,10 @@ def store_results(run: Run, result: Any, org: Any) -> None:
             s.result = saved[res.entity_id]
             flat.append(s)
     Score.objects.bulk_create(flat, batch_size=2000)
-    run.status = Run.Status.DONE
-    run.progress = 100
-    run.message = "完成 done"
-    run.waiting_since = None
-    run.finished = timezone.now()
-    run.engine_run_id = result.run_id
-    run.entity = result.entity
-    run.peers = peers
-    run.grades = [[g[0], g[1]] for g in result.grades]
-    run.has_payout = bool(result.has_payout)
-    run.indicators = [{"code": i.code, "name": i.name, "role": i.role, "weight": i.weight,
-                       "rule": i.rule, "formula": i.formula, "source": i.source,
-                       "missing": i.missing} for i in result.indicators]
+    _run_fields(run, result)
+    run.alert_count = sum(1 for r in results if r.alert)
     # Only the fields set here: ``run`` was loaded before the start time was recorded.
-    run.save(update_fields=["status", "progress", "message", "waiting_since", "finished",
-                            "engine_run_id",
-                            "entity", "peers", "grades", "has_payout", "indicators"])
+    run.save(update_fields=[*RUN_FIELDS, "alert_count"])
 
 
 @transaction.atomic

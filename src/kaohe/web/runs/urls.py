@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kaohe.web.runs import views_results, views_runs
+from kaohe.web.runs import views_alerts, views_items, views_results, views_runs
 
 app_name = "runs"
 urlpatterns: list[URLPattern] = [
@@ -24,4 +24,12 @@ urlpatterns: list[URLPattern] = [
          name="facts"),
     path("trend/<str:scheme>/<str:entity_id>/", views_results.trend, name="trend"),
     path("statement/", views_results.statement, name="statement"),
+    # item runs (spec §8): read from the store page by page
+    path("<int:pk>/items/", views_items.item_list, name="items"),
+    path("<int:pk>/items.xlsx", views_items.items_xlsx, name="items_xlsx"),
+    path("<int:pk>/items/<str:item_id>/", views_items.item_card, name="item"),
+    # alerts (预警清单, spec §12)
+    path("alerts/", views_alerts.alert_index, name="alert_index"),
+    path("<int:pk>/alerts/", views_alerts.alerts, name="alerts"),
+    path("<int:pk>/alerts.xlsx", views_alerts.alerts_xlsx, name="alerts_xlsx"),
 ]

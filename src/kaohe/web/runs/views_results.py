@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -174,6 +174,8 @@ def _attach_points(run: Run, rows: list[Result], codes: list[str]) -> None:
 def ranking(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's results in scope, filterable, sortable, paginated."""
     run = _done_run(request.user, pk)
+    if run.entity == "item":  # items are read from the store (views_items)
+        return redirect("runs:items", run.pk)
     total_in_scope = results_in_scope(request.user).filter(run=run).count()
     if not scope_of(request.user).everything and not total_in_scope:
         raise Http404
@@ -308,7 +310,10 @@ def scorecard(request: HttpRequest, pk: int, entity_id: str) -> HttpResponse:
     else:
         appeals = list(Appeal.objects.restrict(request.user).filter(result=result))
     lines = indicator_lines(result)
+    payout_lines = list(result.payout_lines.items()) if len(run.payout_lines) > 1 else []
     return render(request, "runs/scorecard.html", {
+        "payout_lines": payout_lines,
+        "lines_total": sum((a for _n, a in payout_lines if a is not None), 0.0),
         "run": run, "result": result, "lines": lines,
         "table_rows": cells.scorecard_rows(lines, run.pk, result.entity_id),
         "flags": flags_of(result), "appeal_url": appeal_url, "appeals": appeals,
@@ -420,10 +425,18 @@ def statement(request: HttpRequest) -> HttpResponse:
         by_scheme[name] = by_scheme.get(name, Decimal("0.00")) + (r.payout or Decimal(0))
         cell = by_period.setdefault(r.run.period, {})
         cell[name] = cell.get(name, Decimal("0.00")) + (r.payout or Decimal(0))
+    by_line: dict[tuple[str, str], Decimal] = {}
+    for r in rows:  # payout lines (spec §10): a row per line under a payout of several
+        r.line_items = list(r.payout_lines.items()) if len(r.payout_lines) > 1 else []
+        for line, amount in r.line_items:
+            key = (r.run.scheme.name, line)
+            by_line[key] = by_line.get(key, Decimal("0.00")) + Decimal(str(amount or 0))
     periods = sorted(by_period)
     chart = charts.bar(periods, [(name, [by_period[p].get(name) for p in periods])
                                  for name in sorted(by_scheme)], y_name="¥", stack=True) \
         if rows else ""
     return render(request, "runs/statement.html", {
         "form": form, "unit": unit, "rows": rows, "total": total,
-        "by_scheme": sorted(by_scheme.items()), "chart": chart, "chooses": form is not None})
+        "by_scheme": sorted(by_scheme.items()), "chart": chart, "chooses": form is not None,
+        "by_line": [(scheme, line, amount.quantize(Decimal("0.01")))
+                    for (scheme, line), amount in by_line.items()]})

@@ -32,7 +32,8 @@ from django.views.decorators.http import require_POST
 
 from kaohe.errors import InputError
 from kaohe.periods import parse_period
-from kaohe.web.core.roles import Action, can
+from kaohe.web.core.querysets import scope_of
+from kaohe.web.core.roles import Action, can, role_of
 from kaohe.web.runs import jobs, notice, recovery, services
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.notice import (
@@ -202,7 +203,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_run": Scheme.objects.restrict(request.user, Action.RUN).filter(
             pk=run.scheme_id).exists(),
         "queue": queue_state(run)}
-    if run.status == Run.Status.DONE:
+    if run.status == Run.Status.DONE and run.entity == "item":
+        ctx.update(item_summary(request.user, run))
+    elif run.status == Run.Status.DONE:
         summary = results.aggregate(n=Count("pk"), vetoed=Count("pk", filter=Q(vetoed=True)),
                                     eliminate=Count("pk", filter=Q(eliminate=True)),
                                     best=Max("final_total"), worst=Min("final_total"),
@@ -224,6 +227,24 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "previous": previous_run(run),
         })
     return render(request, "runs/run_detail.html", ctx)
+
+
+def item_summary(user: Any, run: Run) -> dict[str, Any]:
+    """An item run's page: the counts kept with the run, and the viewer's own count from the
+    store (one COUNT; the items themselves are listed page by page, views_items)."""
+    from kaohe.web.runs import items
+
+    in_scope = None
+    if items.sees_items(role_of(user)):
+        scope = items.item_scope(scope_of(user), run.period, run.scheme.period)
+        in_scope = items.count(run.engine_run_id, scope, items.ItemFilter(), list(run.alerts))
+    return {"items": {"count": run.item_count, "alerts": run.alert_count,
+                      "in_scope": in_scope},
+            "effective": effective_run(run.scheme_id, run.period),
+            "published_other": Run.objects.filter(
+                scheme=run.scheme, period=run.period, published_at__isnull=False)
+            .exclude(pk=run.pk).first(),
+            "previous": previous_run(run)}
 
 
 def queue_state(run: Run) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from kaohe.web.audit.models import ChangeLogged
 from kaohe.web.core.querysets import RestrictedQuerySet, Scope
 
 
-ENTITY_LABELS = {"person": _("人员"), "unit": _("单位")}
+ENTITY_LABELS = {"person": _("人员"), "unit": _("单位"), "item": _("对象")}  # item: spec §8
 PERIOD_LABELS = {"day": _("日"), "month": _("月度"), "quarter": _("季度"), "year": _("年度")}
 
 

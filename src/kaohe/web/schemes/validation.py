@@ -138,6 +138,11 @@ def line_of(text: str, path: str) -> int | None:
         code, _, key = rest.partition(".")
         item = _indicator(root, code)
         if item is None:
+            # a formula outside the indicators, e.g. ``indicator payout[1] (b).amount`` (spec
+            # §10 lines): the path from the document's top
+            steps = _steps(rest)
+            if steps and isinstance(steps[0], str) and _lookup(root, steps[0]) is not None:
+                return _walk(root, steps) + 1
             return _walk(root, ["indicators"]) + 1
         return _walk(item, [key or "value"]) + 1
     return _walk(root, _steps(path)) + 1

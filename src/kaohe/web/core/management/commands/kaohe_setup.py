@@ -55,7 +55,14 @@ class Command(BaseCommand):
             self._demo(schemes)
 
     def _demo(self, schemes: list[Any]) -> None:
-        from kaohe.web.accounts.demo import DEMO_PASSWORD, create_demo_accounts
+        from django.contrib.auth import get_user_model
+
+        from kaohe.web.accounts.demo import (
+            BRANCH_SCHEME,
+            DEMO_PASSWORD,
+            create_branch_scheme,
+            create_demo_accounts,
+        )
         from kaohe.web.runs.models import Run
         from kaohe.web.runs.services import create_run, execute_run
 
@@ -63,14 +70,23 @@ class Command(BaseCommand):
             self.stdout.write(f"  {account.username:<10} {account.role}  {account.what}")
         self.stdout.write(f"  密码 password: {DEMO_PASSWORD}")
         admin = None
+        branch = create_branch_scheme(get_user_model().objects.get(username="admin"))
         by_code = {s.code: s for s in schemes}
-        for code, period in stored_periods():
+        pairs = stored_periods()
+        if branch is not None:
+            # the branch's scheme over clerk_star's periods; its latest period is left for
+            # the assessor to publish
+            by_code[BRANCH_SCHEME] = branch
+            star = [p for c, p in pairs if c == "clerk_star"]
+            pairs += [(BRANCH_SCHEME, p) for p in star]
+        for code, period in pairs:
             scheme = by_code[code]
             if Run.objects.filter(scheme=scheme, period=period, status=Run.Status.DONE).exists():
                 continue
             run = execute_run(create_run(scheme, period, admin).pk)
             self.stdout.write(f"  {code} {period}: {run.get_status_display()} {run.error}")
-            if run.status == Run.Status.DONE:  # the demo's notices are out
+            if run.status == Run.Status.DONE and not (
+                    code == BRANCH_SCHEME and period == pairs[-1][1]):  # the notices are out
                 from django.utils import timezone
                 run.published_at = timezone.now()
                 run.save(update_fields=["published_at"])
