@@ -39,6 +39,7 @@ def run_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
              engine: str | None = None, console: Console | None = None,
              progress: Callable[[], Progress] | None = None) -> dict[str, Any]:
     from kaohe.demo.generate import generate_workspace
+    from kaohe.demo.summary import print_summary
     from kaohe.engine.run import run_scheme
     from kaohe.report import print_ranking, write_result
     from kaohe.workspace import Workspace
@@ -73,7 +74,10 @@ def run_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
     written = []
     for code, result in latest.items():
         out.print()
-        print_ranking(result, out, limit=15)
+        if code in manifest.get("summaries", ()):
+            print_summary(result, out)  # hundreds of thousands of items: counts, first alerts
+        else:
+            print_ranking(result, out, limit=15)
         path = reports / f"{code}_{result.period}.xlsx"
         write_result(result, path)
         written.append(path)
