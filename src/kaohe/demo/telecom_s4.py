@@ -145,13 +145,13 @@ def subscribers(rng: np.random.Generator, org: Org, cal: Calendar, scale: float)
     monthly = np.clip(0.012 * risk, 0.0, 0.3)
     leaves = churn_u < monthly[:, None]
     churn = np.where(leaves.any(axis=1), leaves.argmax(axis=1), n_months)
-    zero_use = rng.random(n) < np.clip(0.02 * risk, 0, 0.3) * np.where(level == 0, 0.2, 1.0)
+    zero_use = rng.random(n) < np.clip(0.012 * risk, 0, 0.3) * np.where(level == 0, 0.2, 1.0)
     suspended_first = zero_use & (rng.random(n) < 0.3)
-    arrears0 = np.where(rng.random(n) < np.clip(0.03 * risk, 0, 0.3),
+    arrears0 = np.where(rng.random(n) < np.clip(0.015 * risk, 0, 0.3),
                         rng.integers(1, 14, n), 0)
     has_contract = rng.random(n) < np.where(level <= 1, 0.8, 0.45)
     span = int((cal.end - cal.start).astype(int))
-    offset = rng.integers(-180, span + 720, n)
+    offset = rng.integers(-365, span + 1095, n)  # 1–3 year contracts, staggered
     contract_end = np.where(has_contract, cal.start + offset.astype("timedelta64[D]"),
                             np.datetime64("NaT"))
     ids = np.array([f"KH{i:08d}" for i in range(1, n + 1)], dtype=object)
@@ -239,9 +239,9 @@ def events(rng: np.random.Generator, org: Org, cal: Calendar, subs: Subscribers)
         cut = subs.arrears0 > 0
         hit = np.flatnonzero(cut & (subs.arrears0 + m == 3) & (subs.churn >= m))
         add(hit, rng.integers(lo, min(lo + 5, hi), len(hit)), "停机")
-        # Complaints: ~1% of customers a month, more where the hall's customers are unhappy.
+        # Complaints: ~0.6% of customers a month.
         alive = (subs.churn >= m) & ~planted
-        p = np.where(alive, 0.01, 0.0)
+        p = np.where(alive, 0.006, 0.0)
         c = np.flatnonzero(rng.random(n) < p)
         d = rng.integers(lo, hi, len(c))
         add(c, d, "投诉")
