@@ -1,5 +1,6 @@
 """S4 客户预警 in the demo: the planted subscribers are caught, and the warning levels and churn
-rates agree with an independent pandas computation over the generated files."""
+rates agree with an independent pandas computation over the generated files. The demo itself is
+the session fixture ``demo`` of conftest.py (scale 0.05)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from rich.console import Console
-from rich.progress import Progress
 
-SCALE = 0.05
 MONTH = "2026-09"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    from kaohe.demo import run_demo
-
-    root = tmp_path_factory.mktemp("s4") / "demo"
-    out = run_demo(root, scale=SCALE, console=Console(quiet=True),
-                   progress=lambda: Progress(disable=True))
-    return root, out
 
 
 def _files(out: dict[str, Any], source: str) -> pd.DataFrame:

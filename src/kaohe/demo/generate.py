@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from kaohe.demo import events, facts, telecom_s4
+from kaohe.demo import events, facts, telecom_s3, telecom_s4
 from kaohe.demo.calendar import Calendar, make_calendar, quarter_of
 from kaohe.demo.files import write_csv, write_parquet, write_titled_xlsx
 from kaohe.demo.org import Org, build_org
@@ -131,6 +131,7 @@ def generate_workspace(
         "anomalies": dict(org.anomalies),
     }
     telecom_s4.extend(manifest, root, stream(41), org, cal, scale)
+    telecom_s3.extend(manifest, root, stream(42), org, cal)
     return manifest
 
 
