@@ -33,7 +33,8 @@ def test_s4_schemes_run_every_period(demo: tuple[Path, dict[str, Any]]) -> None:
     assert periods["diamond_daily"] == [f"2026-09-{d}" for d in range(24, 31)]
     for code in ("customer_churn", "diamond_daily", "manager_retention", "hall_retention"):
         assert out["results"][code].table.shape[0] > 0, code
-        assert (root / "reports" / f"{code}_{periods[code][-1]}.xlsx").is_file()
+        suffix = "_预警清单" if code == "customer_churn" else ""  # the warning list only
+        assert (root / "reports" / f"{code}_{periods[code][-1]}{suffix}.xlsx").is_file()
     # ~15,000 subscribers at the test scale, a handful of managers with thousands each.
     assert len(out["results"]["customer_churn"].table) > 10_000
 
