@@ -126,3 +126,17 @@ def test_manager_rates_match_pandas(demo: tuple[Path, dict[str, Any]]) -> None:
     # Halls differ: the pre-churn rate is not one number everywhere.
     halls = out["results"]["hall_retention"].table["v_pre_churn_rate"].dropna()
     assert halls.max() - halls.min() > 0.01
+
+
+def test_retained_customers_match_pandas(demo: tuple[Path, dict[str, Any]]) -> None:
+    _, out = demo
+    logs = _files(out, "retention_logs")
+    sep = logs[logs["维系时间"].str.startswith(MONTH) & (logs["维系结果"] == "挽留成功")]
+    retained = sep.groupby("客户经理工号")["客户编号"].nunique()
+    t = out["results"]["manager_retention"].table.set_index("id")
+    assert retained.sum() > 0
+    for m, row in t.iterrows():
+        assert row["v_retained"] == retained.get(m, 0), m
+    # Managers differ in diligence: the retention rate spreads widely.
+    rates = t["v_retention_rate"].dropna()
+    assert rates.max() - rates.min() > 0.2
