@@ -145,13 +145,13 @@ def subscribers(rng: np.random.Generator, org: Org, cal: Calendar, scale: float)
     monthly = np.clip(0.012 * risk, 0.0, 0.3)
     leaves = churn_u < monthly[:, None]
     churn = np.where(leaves.any(axis=1), leaves.argmax(axis=1), n_months)
-    zero_use = rng.random(n) < np.clip(0.012 * risk, 0, 0.3) * np.where(level == 0, 0.2, 1.0)
+    zero_use = rng.random(n) < np.clip(0.008 * risk, 0, 0.3) * np.where(level == 0, 0.2, 1.0)
     suspended_first = zero_use & (rng.random(n) < 0.3)
-    arrears0 = np.where(rng.random(n) < np.clip(0.015 * risk, 0, 0.3),
+    arrears0 = np.where(rng.random(n) < np.clip(0.01 * risk, 0, 0.3),
                         rng.integers(1, 14, n), 0)
     has_contract = rng.random(n) < np.where(level <= 1, 0.8, 0.45)
     span = int((cal.end - cal.start).astype(int))
-    offset = rng.integers(-365, span + 1095, n)  # 1–3 year contracts, staggered
+    offset = rng.integers(-365, span + 1825, n)  # contracts of 1–5 years, staggered
     contract_end = np.where(has_contract, cal.start + offset.astype("timedelta64[D]"),
                             np.datetime64("NaT"))
     ids = np.array([f"KH{i:08d}" for i in range(1, n + 1)], dtype=object)
@@ -306,23 +306,25 @@ def daily_charges(rng: np.random.Generator, org: Org, cal: Calendar,
 def retention(rng: np.random.Generator, org: Org, cal: Calendar,
               subs: Subscribers) -> pd.DataFrame:
     """Each month a manager calls or visits some of the customers with a churn signal; how many
-    depends on the manager's diligence, the outcome is a coin weighted 55% for success. The
+    depends on the manager's diligence, the outcome is a coin weighted 60% for success. The
     silent diamond customer is visited and retained on the last day (the seed's story)."""
     n_people = len(org.people)
-    diligence = rng.uniform(0.15, 0.9, n_people)
+    diligence = rng.uniform(0.3, 0.95, n_people)
     rows_c: list[np.ndarray] = []
     rows_d: list[np.ndarray] = []
     for m in range(len(cal.months)):
         lo, hi = int(cal.month_bounds[m]), int(cal.month_bounds[m + 1])
         arrears = np.where(subs.arrears0 > 0, subs.arrears0 + m, 0)
-        signal = (subs.zero_use & ~subs.suspended_first) | (arrears >= 3)
+        start = cal.days[lo]
+        due = (subs.contract_end >= start) & (subs.contract_end < start + np.timedelta64(61, "D"))
+        signal = (subs.zero_use & ~subs.suspended_first) | (arrears >= 3) | due
         signal &= (subs.churn >= m) & ~_planted(subs)
         c = np.flatnonzero(signal & (rng.random(len(signal)) < diligence[subs.manager]))
         rows_c.append(c)
         rows_d.append(rng.integers(lo, hi, len(c)))
     customers = np.concatenate(rows_c)
     days = np.concatenate(rows_d)
-    success = rng.random(len(customers)) < 0.55
+    success = rng.random(len(customers)) < 0.6
     silent = subs.planted["s4_silent_diamond"]
     customers = np.append(customers, silent)
     days = np.append(days, cal.n_days - 1)
