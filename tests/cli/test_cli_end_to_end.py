@@ -32,8 +32,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_wrote_reports(demo: Path) -> None:
     reports = sorted(p.name for p in (demo / "reports").glob("*.xlsx"))
-    assert reports == ["clerk_quarter_2026-Q3.xlsx", "clerk_star_2026-09.xlsx",
-                       "hall_service_2026-09.xlsx"]
+    # the regime packs (S3, S4 …) add their own reports: tests/demo checks those
+    assert {"clerk_quarter_2026-Q3.xlsx", "clerk_star_2026-09.xlsx",
+            "hall_service_2026-09.xlsx"} <= set(reports)
     wb = openpyxl.load_workbook(demo / "reports" / "clerk_star_2026-09.xlsx")
     ranking = wb.worksheets[0]
     headers = [c.value for row in ranking.iter_rows(min_row=1, max_row=5) for c in row]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from kaohe.demo import events, facts
+from kaohe.demo import events, facts, telecom_s3, telecom_s4
 from kaohe.demo.calendar import Calendar, make_calendar, quarter_of
 from kaohe.demo.files import write_csv, write_parquet, write_titled_xlsx
 from kaohe.demo.org import Org, build_org
@@ -122,7 +122,7 @@ def generate_workspace(
         text = Template(_template_text(f"schemes/{name}.yaml")).substitute(values)
         _write_text(root / "schemes" / f"{name}.yaml", text)
 
-    return {
+    manifest: dict[str, Any] = {
         "sources": {name: [str(p.resolve()) for p in paths] for name, paths in files.items()},
         "schemes": list(SCHEMES),
         "periods": _periods(cal),
@@ -130,6 +130,9 @@ def generate_workspace(
         "months": list(cal.months),
         "anomalies": dict(org.anomalies),
     }
+    telecom_s4.extend(manifest, root, stream(41), org, cal, scale)
+    telecom_s3.extend(manifest, root, stream(42), org, cal)
+    return manifest
 
 
 def _periods(cal: Calendar) -> dict[str, list[str]]:

@@ -39,6 +39,7 @@ def run_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
              engine: str | None = None, console: Console | None = None,
              progress: Callable[[], Progress] | None = None) -> dict[str, Any]:
     from kaohe.demo.generate import generate_workspace
+    from kaohe.demo.summary import alerts_only, print_summary
     from kaohe.engine.run import run_scheme
     from kaohe.report import print_ranking, write_result
     from kaohe.workspace import Workspace
@@ -73,8 +74,12 @@ def run_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
     written = []
     for code, result in latest.items():
         out.print()
-        print_ranking(result, out, limit=15)
         path = reports / f"{code}_{result.period}.xlsx"
+        if code in manifest.get("summaries", ()):
+            print_summary(result, out)  # hundreds of thousands of items: counts, first alerts
+            result, path = alerts_only(result), reports / f"{code}_{result.period}_预警清单.xlsx"
+        else:
+            print_ranking(result, out, limit=15)
         write_result(result, path)
         written.append(path)
     out.print()
