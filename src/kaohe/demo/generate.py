@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import yaml
 
-from kaohe.demo import events, facts
+from kaohe.demo import events, facts, telecom_s9
 from kaohe.demo.calendar import Calendar, make_calendar, quarter_of
 from kaohe.demo.files import write_csv, write_parquet, write_titled_xlsx
 from kaohe.demo.org import Org, build_org
+from kaohe.demo.packs import add_to_manifest
 
 TEMPLATES = Path(__file__).with_name("templates")
 SOURCES = ("transactions", "tickets", "inspections", "quiz", "upsell", "complaints", "praises")
@@ -112,6 +113,7 @@ def generate_workspace(
         )
     )
 
+    packs = [telecom_s9.build(root, org, cal, stream(20))]  # regime packs (S9 …)
     _write_org(root, org)
     _write_text(root / "kaohe.yaml", _template_text("kaohe.yaml"))
     for name in SOURCES:
@@ -122,7 +124,7 @@ def generate_workspace(
         text = Template(_template_text(f"schemes/{name}.yaml")).substitute(values)
         _write_text(root / "schemes" / f"{name}.yaml", text)
 
-    return {
+    manifest = {
         "sources": {name: [str(p.resolve()) for p in paths] for name, paths in files.items()},
         "schemes": list(SCHEMES),
         "periods": _periods(cal),
@@ -130,6 +132,9 @@ def generate_workspace(
         "months": list(cal.months),
         "anomalies": dict(org.anomalies),
     }
+    for pack in packs:
+        add_to_manifest(manifest, pack)
+    return manifest
 
 
 def _periods(cal: Calendar) -> dict[str, list[str]]:

@@ -1,0 +1,198 @@
+"""S9 渠道考核与酬金 in the demo: the schemes run, the planted abuses are caught and clawed back.
+
+Expected amounts are computed here with pandas from the generated fact files (the CSV exports
+with Chinese headers), never read from the engine: the 3-month audit rule, the clawback, the
+deductions for audit cases, the per-card commission with its coefficient and the tiers.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+
+from kaohe.demo import telecom_s9
+from kaohe.demo.generate import generate_workspace
+from kaohe.engine.run import run_scheme
+from kaohe.workspace import Workspace
+from kaohe.workspace.importer import import_file
+
+MONTHS = ["2026-07", "2026-08", "2026-09"]
+COEF = {"六星": 1.2, "五星": 1.1, "四星": 1.0, "三星": 0.9, "不达标": 0.5}
+STAR = {"六星": 1600, "五星": 1200, "四星": 800, "三星": 400, "不达标": 0}
+FINE = {"冲货": 1000, "压价": 500, "压货": 300, "弃卡换卡": 300}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The small demo with only the S9 sources imported and the S9 schemes run."""
+    root = tmp_path_factory.mktemp("s9")
+    manifest = generate_workspace(root, scale=0.02)
+    ws = Workspace.open(root)
+    for source in telecom_s9.SOURCES:
+        for file in manifest["sources"][source]:
+            import_file(ws.store, ws.org, ws.source(source), Path(file))
+    results: dict[tuple[str, str], pd.DataFrame] = {}
+    for scheme in telecom_s9.SCHEMES:
+        for period in manifest["periods"][scheme]:
+            results[scheme, period] = run_scheme(ws, scheme, period).result.table
+    facts = {s: _facts(root, manifest, s) for s in telecom_s9.SOURCES}
+    units = pd.read_csv(root / "org" / "units.csv", dtype=str, keep_default_na=False)
+    return {"root": root, "manifest": manifest, "results": results, "facts": facts,
+            "units": units}
+
+
+def _facts(root: Path, manifest: dict[str, Any], source: str) -> pd.DataFrame:
+    spec = yaml.safe_load((root / "sources" / f"{source}.yaml").read_text(encoding="utf-8"))
+    names = {c["aliases"][0]: col for col, c in spec["columns"].items()}
+    frames = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in manifest["sources"][source]]
+    return pd.concat(frames, ignore_index=True).rename(columns=names)
+
+
+def _yuan(x: float) -> float:
+    """Half away from zero to the fen, as the spec rounds money."""
+    d = Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return float(d)
+
+
+def _failed_cohort(facts: dict[str, pd.DataFrame]) -> pd.Series:
+    """Per outlet: July numbers that did not use ≥ 10 min or ≥ 30 MB in each of Jul–Sep."""
+    cards = facts["channel_cards"]
+    july = cards[cards["at"].str.startswith("2026-07")]
+    usage = facts["card_usage"].copy()
+    usage["ok"] = (usage["minutes"].astype(float) >= 10) | (usage["mb"].astype(float) >= 30)
+    ok_months = usage[usage["ok"]].groupby("number")["bill_month"].nunique()
+    months = july["number"].map(ok_months).fillna(0)
+    return july[months < 3].groupby("outlet_id").size()
+
+
+def test_the_s9_schemes_run_for_every_partner_and_manager(demo: dict[str, Any]) -> None:
+    units = demo["units"]
+    partners = set(units.loc[units["kind"].isin(["合作厅", "特约厅", "代理店"]), "id"])
+    for month in MONTHS:
+        table = demo["results"]["channel_partner", month]
+        assert set(table["id"]) == partners
+    cards = demo["facts"]["channel_cards"]
+    audit = demo["results"]["card_audit", "2026-09"]
+    assert set(audit["id"]) == set(cards.loc[cards["at"].str.startswith("2026-07"), "number"])
+    managers = set(units.loc[units["channel_manager"] != "", "channel_manager"])
+    assert set(demo["results"]["channel_manager", "2026-09"]["id"]) == managers
+    # every partner's channel manager is the county's, and realistic spreads: not one score
+    table = demo["results"]["channel_partner", "2026-09"]
+    assert table["total"].std() > 5 and table["grade"].nunique() >= 4
+
+
+def test_fake_new_users_are_caught_and_clawed_back(demo: dict[str, Any]) -> None:
+    fake = demo["manifest"]["anomalies"]["fake_partner"]
+    failed = _failed_cohort(demo["facts"])
+    cards = demo["facts"]["channel_cards"]
+    july = cards[cards["at"].str.startswith("2026-07")].groupby("outlet_id").size()
+    rate = (failed / july).fillna(0)
+    assert rate.idxmax() == fake and rate[fake] >= 0.5  # the planted partner stands out
+
+    audit = demo["results"]["card_audit", "2026-09"]
+    caught = audit[audit["grade"] == "扣回"]
+    assert caught.groupby("unit").size().to_dict() == failed.to_dict()
+
+    sep = demo["results"]["channel_partner", "2026-09"].set_index("id")
+    row = sep.loc[fake]
+    assert row["vetoed"] and row["grade"] == "不达标" and row["alert"] and row["total"] == 0
+    assert row["l_养卡扣回"] == -30 * int(failed[fake])
+    for outlet, line in sep["l_养卡扣回"].items():
+        assert line == -30 * int(failed.get(outlet, 0)), outlet
+    for month in ("2026-07", "2026-08"):  # no cohort audited yet: nothing clawed back
+        assert (demo["results"]["channel_partner", month]["l_养卡扣回"] == 0).all()
+
+
+def test_cross_region_dumping_is_caught_and_deducted(demo: dict[str, Any]) -> None:
+    dumping = demo["manifest"]["anomalies"]["dumping_partner"]
+    usage = demo["facts"]["card_usage"]
+    away = usage["used_county"] != usage["home_county"]
+    share = away.groupby(usage["outlet_id"]).mean()
+    assert share.idxmax() == dumping and share[dumping] > 0.5 and share.drop(dumping).max() == 0
+
+    cases = demo["facts"]["channel_inspections"]
+    cases["month"] = cases["found_at"].str[:7]
+    mine = cases[(cases["outlet_id"] == dumping) & (cases["violation"] == "冲货")]
+    assert set(mine["month"]) == {"2026-08", "2026-09"}
+    for month in MONTHS:
+        table = demo["results"]["channel_partner", month].set_index("id")
+        found = cases[cases["month"] == month]
+        fines = found["violation"].map(FINE).groupby(found["outlet_id"]).sum()
+        for outlet, line in table["l_违规扣罚"].items():
+            assert line == -float(fines.get(outlet, 0)), (month, outlet)
+        if month != "2026-07":
+            assert table.loc[dumping, "v_dumping"] >= 1
+    audit = demo["results"]["card_audit", "2026-09"]
+    assert (audit.loc[audit["unit"] == dumping, "v_away_months"] > 0).any()
+
+
+def test_commission_lines_follow_the_statement_and_add_up_to_the_fen(
+    demo: dict[str, Any],
+) -> None:
+    cards = demo["facts"]["channel_cards"]
+    area = demo["units"].set_index("id")["area"]
+    for month in MONTHS:
+        table = demo["results"]["channel_partner", month].set_index("id")
+        n = cards[cards["at"].str.startswith(month)].groupby("outlet_id").size()
+        for outlet, row in table.iterrows():
+            cards_n = int(n.get(outlet, 0))
+            assert row["l_开户酬金"] == _yuan(25 * cards_n * COEF[row["grade"]])
+            tiers = 5 * max(0, min(cards_n, 80) - 40) + 10 * max(0, cards_n - 80)
+            assert row["l_阶梯奖励"] == tiers
+            cap = 1500 if area[outlet] == "城区" else 1000
+            assert row["l_星级酬金"] == min(cap, STAR[row["grade"]])
+            lines = [row[c] for c in table.columns if c.startswith("l_")]
+            fen = sum(round(x * 100) for x in lines)
+            assert round(row["payout"] * 100) == fen, (month, outlet)
+
+
+def test_missing_rater_drops_out_of_the_weighted_rating(demo: dict[str, Any]) -> None:
+    ratings = demo["facts"]["channel_ratings"]
+    sep = ratings[ratings["rated_on"].str.startswith("2026-09")].copy()
+    sep["score"] = sep["score"].astype(float)
+    means = sep.pivot_table(index="outlet_id", columns="rater_role", values="score",
+                            aggfunc="mean")
+    weights = {"公司": 40, "合作方员工": 10, "用户": 30, "第三方": 20}
+    table = demo["results"]["channel_partner", "2026-09"].set_index("id")
+    without_third = means[means["第三方"].isna()].index
+    assert len(without_third) > 0
+    for outlet, row in means.iterrows():
+        present = {r: w for r, w in weights.items() if pd.notna(row[r])}
+        expected = sum(row[r] * w for r, w in present.items()) / sum(present.values())
+        assert table.loc[outlet, "v_rating"] == pytest.approx(expected, abs=1e-9)
+
+
+def test_channel_managers_are_scored_on_partners_ratings_and_visits(
+    demo: dict[str, Any],
+) -> None:
+    lazy = demo["manifest"]["anomalies"]["lazy_channel_manager"]
+    units = demo["units"]
+    visits = demo["facts"]["channel_visits"]
+    sep = visits[visits["at"].str.startswith("2026-09")]
+    slots = sep.groupby("manager_id")["plan_id"].nunique()
+    partners = units[units["channel_manager"] != ""].groupby("channel_manager").size()
+    table = demo["results"]["channel_manager", "2026-09"].set_index("id")
+    for manager, row in table.iterrows():
+        assert row["v_visit_rate"] == pytest.approx(slots.get(manager, 0) / (2 * partners[manager]))
+    assert table["v_visit_rate"].idxmin() == lazy
+    rated = demo["facts"]["manager_ratings"]
+    rated = rated[rated["rated_on"].str.startswith("2026-09")]
+    assert table.loc[lazy, "v_rated"] == pytest.approx(
+        rated.loc[rated["manager_id"] == lazy, "score"].astype(float).mean())
+    assert table.loc[lazy, "total"] == table["total"].min()
+    # partners_avg is the mean total of the partners the manager looks after (via)
+    part = demo["results"]["channel_partner", "2026-09"].set_index("id")["total"]
+    mine = units.loc[units["channel_manager"] == lazy, "id"]
+    assert table.loc[lazy, "v_partners_avg"] == pytest.approx(part[mine].mean())
+
+
+def test_two_months_below_60_ends_the_cooperation(demo: dict[str, Any]) -> None:
+    aug = demo["results"]["channel_partner", "2026-08"].set_index("id")["total"]
+    sep = demo["results"]["channel_partner", "2026-09"].set_index("id")
+    expected = {o for o in sep.index if sep.loc[o, "total"] < 60 and aug[o] < 60}
+    assert expected and set(sep.index[sep["eliminate"]]) == expected
