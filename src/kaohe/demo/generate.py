@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from kaohe.demo import events, facts, telecom_s9
+from kaohe.demo import events, facts, telecom_s5, telecom_s9
 from kaohe.demo.calendar import Calendar, make_calendar, quarter_of
 from kaohe.demo.files import write_csv, write_parquet, write_titled_xlsx
 from kaohe.demo.org import Org, build_org
@@ -114,6 +114,7 @@ def generate_workspace(
     )
 
     packs = [telecom_s9.build(root, org, cal, stream(20))]  # regime packs (S9 …)
+    packs.append(telecom_s5.build(root, org, cal, stream(21)))
     _write_org(root, org)
     _write_text(root / "kaohe.yaml", _template_text("kaohe.yaml"))
     for name in SOURCES:
