@@ -11,13 +11,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from rich.console import Console
 
 from kaohe.demo import telecom_s9
 from kaohe.demo.generate import generate_workspace
+from kaohe.demo.telecom_s9_report import STAR_PRIVILEGES, after_reports
 from kaohe.engine.run import run_scheme
+from kaohe.results import RunResult
 from kaohe.workspace import Workspace
 from kaohe.workspace.importer import import_file
 
@@ -37,13 +41,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         for file in manifest["sources"][source]:
             import_file(ws.store, ws.org, ws.source(source), Path(file))
     results: dict[tuple[str, str], pd.DataFrame] = {}
+    latest: dict[str, RunResult] = {}
     for scheme in telecom_s9.SCHEMES:
         for period in manifest["periods"][scheme]:
-            results[scheme, period] = run_scheme(ws, scheme, period).result.table
+            latest[scheme] = run_scheme(ws, scheme, period).result
+            results[scheme, period] = latest[scheme].table
     facts = {s: _facts(root, manifest, s) for s in telecom_s9.SOURCES}
     units = pd.read_csv(root / "org" / "units.csv", dtype=str, keep_default_na=False)
     return {"root": root, "manifest": manifest, "results": results, "facts": facts,
-            "units": units}
+            "units": units, "latest": latest}
 
 
 def _facts(root: Path, manifest: dict[str, Any], source: str) -> pd.DataFrame:
@@ -196,3 +202,26 @@ def test_two_months_below_60_ends_the_cooperation(demo: dict[str, Any]) -> None:
     sep = demo["results"]["channel_partner", "2026-09"].set_index("id")
     expected = {o for o in sep.index if sep.loc[o, "total"] < 60 and aug[o] < 60}
     assert expected and set(sep.index[sep["eliminate"]]) == expected
+
+
+def test_the_commission_statement_lists_every_line_and_clawed_number(
+    demo: dict[str, Any], tmp_path: Path,
+) -> None:
+    console = Console(record=True, width=200)
+    (path,) = after_reports(demo["latest"], tmp_path, console)
+    assert "六星: 营业员工号 15 个" in console.export_text()
+    wb = openpyxl.load_workbook(path)
+    rows = list(wb["酬金结算单"].iter_rows(min_row=3, values_only=True))
+    header = [c.value for c in wb["酬金结算单"][2]]
+    table = demo["results"]["channel_partner", "2026-09"].set_index("id")
+    assert sorted(r[0] for r in rows) == sorted(table.index)
+    for row in rows:
+        record = dict(zip(header, row, strict=True))
+        assert record["应付酬金合计"] == table.loc[record["渠道编码"], "payout"]
+        assert record["养卡扣回"] == table.loc[record["渠道编码"], "l_养卡扣回"]
+        assert record["星级权益"] == STAR_PRIVILEGES[record["星级"]]
+    clawed = list(wb["养卡扣回明细"].iter_rows(min_row=2, values_only=True))
+    failed = _failed_cohort(demo["facts"])
+    assert len(clawed) == failed.sum()
+    per_outlet = pd.Series([r[1] for r in clawed]).value_counts()
+    assert per_outlet.to_dict() == failed.to_dict()
