@@ -50,7 +50,7 @@ def copy_templates(root: Path, sources: tuple[str, ...], schemes: tuple[str, ...
             path.write_text(text, encoding="utf-8", newline="\n")
 
 
-def csv_with_aliases(frame: Any, root: Path, source: str, path: Path) -> Path:
+def csv_with_aliases(frame: Any, source: str, path: Path) -> Path:
     """Write a CSV export with the Chinese headers of the source template (first alias)."""
     import yaml
 

@@ -44,7 +44,7 @@ def build(root: Path, org: Org, cal: Calendar, rng: np.random.Generator) -> Pack
     span = f"{cal.months[0]}_{cal.months[-1]}"
     for name, frame in (("group_customers", snapshots), ("group_visits", visits),
                         ("group_targets", targets)):
-        pack.sources[name] = [csv_with_aliases(frame, root, name, data / f"{name}_{span}.csv")]
+        pack.sources[name] = [csv_with_aliases(frame, name, data / f"{name}_{span}.csv")]
     copy_templates(root, SOURCES, SCHEMES)
     pack.schemes = list(SCHEMES)
     pack.periods = {s: list(cal.months) for s in SCHEMES}

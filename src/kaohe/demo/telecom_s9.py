@@ -50,8 +50,9 @@ def build(root: Path, org: Org, cal: Calendar, rng: np.random.Generator) -> Pack
     partners = np.flatnonzero(units["kind"].isin(PARTNER_KINDS).to_numpy())
     county = _county_of(units)
     managers = _channel_managers(org, cal)
+    is_partner = set(partners.tolist())
     units["channel_manager"] = [
-        managers.get(county[u], "") if u in set(partners) else "" for u in range(len(units))
+        managers.get(county[u], "") if u in is_partner else "" for u in range(len(units))
     ]
     pack = Pack()
     fake, dumping = _plant(rng, units, partners)
@@ -69,7 +70,8 @@ def build(root: Path, org: Org, cal: Calendar, rng: np.random.Generator) -> Pack
         "channel_cards": cards.drop(columns=["fake"]),
         "card_usage": usage,
         "channel_ratings": _ratings(rng, units, partners, cal),
-        "channel_inspections": _inspections(rng, units, partners, cal, dumping, usage),
+        "channel_inspections": _inspections(rng, units, partners, cal, dumping, usage,
+                                            county[dumping]),
         "channel_visits": _visits(rng, units, partners, cal, lazy),
         "manager_ratings": _manager_ratings(rng, units, partners, cal, lazy),
     }
@@ -78,7 +80,7 @@ def build(root: Path, org: Org, cal: Calendar, rng: np.random.Generator) -> Pack
             if column in frame:
                 frame[column] = frame[column].dt.strftime("%Y-%m-%d")
         path = data / f"{name}_{span}.csv"
-        pack.sources[name] = [csv_with_aliases(frame, root, name, path)]
+        pack.sources[name] = [csv_with_aliases(frame, name, path)]
     copy_templates(root, SOURCES, SCHEMES)
     pack.schemes = list(SCHEMES)
     pack.periods = {
@@ -223,7 +225,7 @@ def _ratings(rng: np.random.Generator, units: pd.DataFrame, partners: np.ndarray
 
 
 def _inspections(rng: np.random.Generator, units: pd.DataFrame, partners: np.ndarray,
-                 cal: Calendar, dumping: int, usage: pd.DataFrame) -> pd.DataFrame:
+                 cal: Calendar, dumping: int, usage: pd.DataFrame, home: str) -> pd.DataFrame:
     """Random findings at a low rate, plus the dumping partner's 冲货 cases: the audit confirms
     them from the numbers it sold that live in another county (one case per month from the
     second month on, once the billing data shows it)."""
@@ -240,17 +242,13 @@ def _inspections(rng: np.random.Generator, units: pd.DataFrame, partners: np.nda
         if m >= 1:
             month = np.datetime64(cal.months[m - 1] + "-01").astype("datetime64[s]")
             sold = usage[(usage["outlet_id"] == dump_id) & (usage["bill_month"] == month)]
-            away = int((sold["used_county"] != _home(units, dumping)).sum())
+            away = int((sold["used_county"] != home).sum())
             rows.append((dump_id, _moment(rng, cal, lo, hi), "冲货", away,
                          f"{cal.months[m - 1]}账期异地使用号码{away}个，认定跨区域冲货"))
     frame = pd.DataFrame(rows, columns=["outlet_id", "found_at", "violation", "numbers", "note"])
     frame = frame.sort_values(["found_at", "outlet_id"], kind="stable", ignore_index=True)
     frame.insert(0, "case_id", [f"JC{i + 1:05d}" for i in range(len(frame))])
     return frame
-
-
-def _home(units: pd.DataFrame, u: int) -> str:
-    return _county_of(units)[u]
 
 
 def _moment(rng: np.random.Generator, cal: Calendar, lo: int, hi: int) -> np.datetime64:
