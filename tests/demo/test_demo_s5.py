@@ -6,41 +6,20 @@ Expected values are computed here with pandas from the generated CSV exports, by
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from kaohe.demo import telecom_s5
-from kaohe.demo.generate import generate_workspace
-from kaohe.engine.run import run_scheme
-from kaohe.workspace import Workspace
-from kaohe.workspace.importer import import_file
 
 MONTHS = ["2026-07", "2026-08", "2026-09"]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("s5")
-    manifest = generate_workspace(root, scale=0.02)
-    ws = Workspace.open(root)
-    for source in telecom_s5.SOURCES:
-        for file in manifest["sources"][source]:
-            import_file(ws.store, ws.org, ws.source(source), Path(file))
-    results = {(s, p): run_scheme(ws, s, p).result.table
-               for s in telecom_s5.SCHEMES for p in manifest["periods"][s]}
-    facts = {}
-    for source in telecom_s5.SOURCES:
-        spec = yaml.safe_load((root / "sources" / f"{source}.yaml").read_text(encoding="utf-8"))
-        names = {c["aliases"][0]: col for col, c in spec["columns"].items()}
-        frames = [pd.read_csv(f, dtype=str, keep_default_na=False)
-                  for f in manifest["sources"][source]]
-        facts[source] = pd.concat(frames, ignore_index=True).rename(columns=names)
-    return {"manifest": manifest, "results": results, "facts": facts}
+@pytest.fixture()
+def demo(packs_demo: dict[str, Any]) -> dict[str, Any]:
+    """The small demo with the packs' sources imported and their schemes run (conftest)."""
+    return packs_demo
 
 
 def _expected_groups(facts: dict[str, pd.DataFrame], month: str) -> pd.DataFrame:

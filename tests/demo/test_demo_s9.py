@@ -14,16 +14,9 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-import yaml
 from rich.console import Console
 
-from kaohe.demo import telecom_s9
-from kaohe.demo.generate import generate_workspace
 from kaohe.demo.telecom_s9_report import STAR_PRIVILEGES, after_reports
-from kaohe.engine.run import run_scheme
-from kaohe.results import RunResult
-from kaohe.workspace import Workspace
-from kaohe.workspace.importer import import_file
 
 MONTHS = ["2026-07", "2026-08", "2026-09"]
 COEF = {"六星": 1.2, "五星": 1.1, "四星": 1.0, "三星": 0.9, "不达标": 0.5}
@@ -31,32 +24,10 @@ STAR = {"六星": 1600, "五星": 1200, "四星": 800, "三星": 400, "不达标
 FINE = {"冲货": 1000, "压价": 500, "压货": 300, "弃卡换卡": 300}
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The small demo with only the S9 sources imported and the S9 schemes run."""
-    root = tmp_path_factory.mktemp("s9")
-    manifest = generate_workspace(root, scale=0.02)
-    ws = Workspace.open(root)
-    for source in telecom_s9.SOURCES:
-        for file in manifest["sources"][source]:
-            import_file(ws.store, ws.org, ws.source(source), Path(file))
-    results: dict[tuple[str, str], pd.DataFrame] = {}
-    latest: dict[str, RunResult] = {}
-    for scheme in telecom_s9.SCHEMES:
-        for period in manifest["periods"][scheme]:
-            latest[scheme] = run_scheme(ws, scheme, period).result
-            results[scheme, period] = latest[scheme].table
-    facts = {s: _facts(root, manifest, s) for s in telecom_s9.SOURCES}
-    units = pd.read_csv(root / "org" / "units.csv", dtype=str, keep_default_na=False)
-    return {"root": root, "manifest": manifest, "results": results, "facts": facts,
-            "units": units, "latest": latest}
-
-
-def _facts(root: Path, manifest: dict[str, Any], source: str) -> pd.DataFrame:
-    spec = yaml.safe_load((root / "sources" / f"{source}.yaml").read_text(encoding="utf-8"))
-    names = {c["aliases"][0]: col for col, c in spec["columns"].items()}
-    frames = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in manifest["sources"][source]]
-    return pd.concat(frames, ignore_index=True).rename(columns=names)
+@pytest.fixture()
+def demo(packs_demo: dict[str, Any]) -> dict[str, Any]:
+    """The small demo with the packs' sources imported and their schemes run (conftest)."""
+    return packs_demo
 
 
 def _yuan(x: float) -> float:
@@ -121,7 +92,7 @@ def test_cross_region_dumping_is_caught_and_deducted(demo: dict[str, Any]) -> No
     share = away.groupby(usage["outlet_id"]).mean()
     assert share.idxmax() == dumping and share[dumping] > 0.5 and share.drop(dumping).max() == 0
 
-    cases = demo["facts"]["channel_inspections"]
+    cases = demo["facts"]["channel_inspections"].copy()
     cases["month"] = cases["found_at"].str[:7]
     mine = cases[(cases["outlet_id"] == dumping) & (cases["violation"] == "冲货")]
     assert set(mine["month"]) == {"2026-08", "2026-09"}
