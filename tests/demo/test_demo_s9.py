@@ -196,3 +196,38 @@ def test_the_commission_statement_lists_every_line_and_clawed_number(
     assert len(clawed) == failed.sum()
     per_outlet = pd.Series([r[1] for r in clawed]).value_counts()
     assert per_outlet.to_dict() == failed.to_dict()
+
+
+def test_the_yangka_warning_model_flags_the_fake_partner(demo: dict[str, Any]) -> None:
+    """September's model on August's new numbers, recomputed by its 口径 (scheme comments)."""
+    cards = demo["facts"]["channel_cards"]
+    units = demo["units"].set_index("id")
+    partners = units.index[units["kind"].isin(["合作厅", "特约厅", "代理店"])]
+    aug = cards[cards["at"].str.startswith("2026-08")]
+    new = aug.groupby("outlet_id").size().reindex(partners, fill_value=0)
+    before = cards[cards["at"].str.startswith("2026-07")].groupby("outlet_id").size() \
+        .reindex(partners, fill_value=0)
+    branch = pd.Series([p[:2] for p in partners], index=partners)
+    region = new.groupby(branch).transform("mean") / before.groupby(branch).transform("mean")
+    watched = (new / before.where(before > 0)) / region > 1.5
+    usage = demo["facts"]["card_usage"]
+    usage = usage[(usage["bill_month"] == "2026-09-01")
+                  & usage["activated_on"].str.startswith("2026-08")]
+    minutes, revenue = usage["minutes"].astype(float), usage["revenue"].astype(float)
+    by = usage["outlet_id"]
+    n = by.value_counts()
+
+    def rate(mask: pd.Series) -> pd.Series:
+        return 100.0 * mask.groupby(by).sum().reindex(partners, fill_value=0) / n
+
+    same = aug.groupby("outlet_id").apply(lambda f: len(f) - f["imei"].nunique()) \
+        .reindex(partners, fill_value=0)
+    score = (rate(revenue < 10) / 30 * 10 + rate(minutes < 5) / 10 * 30 + same / 10 * 10
+             + 100.0 * same / new / 20 * 10 + rate(minutes == 0) / 10 * 20
+             + rate(usage["cells"].astype(int) == 1) / 10 * 10)
+    score = score.where(watched, 0.0).round(2)
+    table = demo["results"]["yangka_watch", "2026-09"].set_index("id")
+    assert table.loc[partners, "total"].to_numpy() == pytest.approx(score.to_numpy())
+    fake = demo["manifest"]["anomalies"]["fake_partner"]
+    assert table.loc[fake, "grade"] == "三级预警" and table.loc[fake, "alert"]
+    assert set(table.index[table["alert"]]) == set(score.index[score >= 200])

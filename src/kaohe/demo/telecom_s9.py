@@ -29,7 +29,7 @@ from kaohe.demo.packs import Pack, copy_templates, csv_with_aliases
 
 SOURCES = ("channel_cards", "card_usage", "channel_ratings", "channel_inspections",
            "channel_visits", "manager_ratings")
-SCHEMES = ("card_audit", "channel_partner", "channel_manager")  # run order
+SCHEMES = ("card_audit", "yangka_watch", "channel_partner", "channel_manager")  # run order
 PARTNER_KINDS = ("合作厅", "特约厅", "代理店")
 
 _BASE_CARDS = {"合作厅": 55.0, "特约厅": 32.0, "代理店": 18.0}
@@ -42,7 +42,8 @@ RATER_ROLES = ("公司", "合作方员工", "用户", "第三方")
 VIOLATIONS = ("冲货", "压价", "压货", "弃卡换卡")
 VISIT_CONTENT = ("资料摆放检查", "产品陈列指导", "促销活动实施", "新业务培训", "酬金政策传达",
                  "市场信息收集")
-FAKE_BATCH = 3.0  # the fake partner's first-month batch, as a multiple of its normal month
+# The fake partner's batches, as multiples of its normal month: first month, then a larger one.
+FAKE_BATCH = (3.0, 6.0)
 
 
 def build(root: Path, org: Org, cal: Calendar, rng: np.random.Generator) -> Pack:
@@ -86,6 +87,7 @@ def build(root: Path, org: Org, cal: Calendar, rng: np.random.Generator) -> Pack
     pack.periods = {
         # the cohort audit needs three months of usage: only the last month has a full cohort
         "card_audit": [cal.months[-1]] if len(cal.months) >= 3 else [],
+        "yangka_watch": list(cal.months[1:]),  # on last month's new numbers
         "channel_partner": list(cal.months),
         "channel_manager": list(cal.months),
     }
@@ -137,7 +139,8 @@ def _cards(rng: np.random.Generator, units: pd.DataFrame, partners: np.ndarray, 
             u = int(u)
             mean = level[u] * np.exp(trend[u] * m + rng.normal(0.0, 0.12))
             n = int(rng.poisson(mean))
-            n_fake = int(rng.poisson(FAKE_BATCH * level[u])) if (u == fake and m == 0) else 0
+            batch = FAKE_BATCH[m] if u == fake and m < len(FAKE_BATCH) else 0.0
+            n_fake = int(rng.poisson(batch * level[u]))
             for k in range(n + n_fake):
                 day = int(rng.integers(lo, hi))
                 rows.append((u, cal.days[day], int(rng.integers(9 * 3600, 20 * 3600)), k >= n))
@@ -180,7 +183,9 @@ def _usage(rng: np.random.Generator, units: pd.DataFrame, cards: pd.DataFrame, c
                 days_left = (month_start[m] + np.timedelta64(31, "D") - np.datetime64(
                     card.at, "D")).astype(int)
                 part = max(0.15, min(1.0, days_left / 30.0))
+            cells = 0
             if card.fake:
+                cells = 1 if m == act_month[i] else 0  # all calls under one base station
                 minutes = float(rng.integers(0, 4)) if m == act_month[i] else 0.0
                 mb = float(rng.integers(0, 6)) if m == act_month[i] else 0.0
                 revenue = fee if m == act_month[i] else 0.0
@@ -188,15 +193,19 @@ def _usage(rng: np.random.Generator, units: pd.DataFrame, cards: pd.DataFrame, c
                 minutes = round(float(rng.lognormal(np.log(180), 0.7)) * part, 1)
                 mb = round(float(rng.lognormal(np.log(2500), 0.9)) * part, 1)
                 revenue = round(fee * part + float(rng.gamma(2.0, 6.0)), 2)
+                cells = 1 + int(rng.poisson(12 * part))
             else:  # a real customer who stopped using the number (弃卡)
                 stop = rng.random() < 0.6
                 minutes = 0.0 if stop else round(float(rng.uniform(0, 9)), 1)
                 mb = 0.0 if stop else round(float(rng.uniform(0, 25)), 1)
                 revenue = 0.0 if stop else fee
+                cells = 0 if stop else 1
             rows.append((card.number, card.outlet_id, month_start[m], minutes, mb,
-                         round(revenue, 2), used, home))
+                         round(revenue, 2), cells, used, home,
+                         str(np.datetime64(card.at, "D"))))
     frame = pd.DataFrame(rows, columns=["number", "outlet_id", "bill_month", "minutes", "mb",
-                                        "revenue", "used_county", "home_county"])
+                                        "revenue", "cells", "used_county", "home_county",
+                                        "activated_on"])
     frame["bill_month"] = frame["bill_month"].astype("datetime64[s]")
     return frame.sort_values(["bill_month", "number"], kind="stable", ignore_index=True)
 
