@@ -113,8 +113,10 @@ def generate_workspace(
         )
     )
 
-    packs = [telecom_s9.build(root, org, cal, stream(20))]  # regime packs (S9 …)
-    packs.append(telecom_s5.build(root, org, cal, stream(21)))
+    packs = [  # regime packs (kaohe.demo.packs); they may add unit attributes before the org
+        telecom_s9.build(root, org, cal, stream(20)),
+        telecom_s5.build(root, org, cal, stream(21)),
+    ]
     _write_org(root, org)
     _write_text(root / "kaohe.yaml", _template_text("kaohe.yaml"))
     for name in SOURCES:
