@@ -68,8 +68,8 @@ def _facts(root: Path, manifest: dict[str, Any], source: str) -> pd.DataFrame:
 
 def test_manifest_lists_every_file_and_the_run_plan(built: tuple[Path, dict[str, Any]]) -> None:
     root, manifest = built
-    # The regime packs (S4 …) come after the base sources and schemes; tests/demo/test_demo_s4.py
-    # checks theirs.
+    # the core demo first; regime packs (kaohe.demo.packs) add theirs after it (their own
+    # tests check theirs)
     assert list(manifest["sources"])[: len(SOURCES)] == list(SOURCES)
     assert manifest["schemes"][:3] == ["clerk_star", "hall_service", "clerk_quarter"]
     months = ["2026-07", "2026-08", "2026-09"]
@@ -77,6 +77,7 @@ def test_manifest_lists_every_file_and_the_run_plan(built: tuple[Path, dict[str,
     assert {k: manifest["periods"][k] for k in SCHEMES} == {
         "clerk_star": months, "hall_service": months, "clerk_quarter": ["2026-Q3"],
     }
+    assert set(manifest["periods"]) == set(manifest["schemes"])
     for files in manifest["sources"].values():
         assert files
         for file in files:

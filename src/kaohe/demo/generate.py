@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import yaml
 
-from kaohe.demo import events, facts, telecom_s3, telecom_s4
+from kaohe.demo import events, facts, telecom_s3, telecom_s4, telecom_s5, telecom_s9
 from kaohe.demo.calendar import Calendar, make_calendar, quarter_of
 from kaohe.demo.files import write_csv, write_parquet, write_titled_xlsx
 from kaohe.demo.org import Org, build_org
+from kaohe.demo.packs import add_to_manifest
 
 TEMPLATES = Path(__file__).with_name("templates")
 SOURCES = ("transactions", "tickets", "inspections", "quiz", "upsell", "complaints", "praises")
@@ -112,6 +113,10 @@ def generate_workspace(
         )
     )
 
+    packs = [  # regime packs (kaohe.demo.packs); they may add unit attributes before the org
+        telecom_s9.build(root, org, cal, stream(20)),
+        telecom_s5.build(root, org, cal, stream(21)),
+    ]
     _write_org(root, org)
     _write_text(root / "kaohe.yaml", _template_text("kaohe.yaml"))
     for name in SOURCES:
@@ -130,6 +135,8 @@ def generate_workspace(
         "months": list(cal.months),
         "anomalies": dict(org.anomalies),
     }
+    for pack in packs:
+        add_to_manifest(manifest, pack)
     telecom_s4.extend(manifest, root, stream(41), org, cal, scale)
     telecom_s3.extend(manifest, root, stream(42), org, cal)
     return manifest

@@ -38,6 +38,7 @@ def _prepare(directory: Path) -> None:
 def run_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
              engine: str | None = None, console: Console | None = None,
              progress: Callable[[], Progress] | None = None) -> dict[str, Any]:
+    from kaohe.demo import telecom_s9_report
     from kaohe.demo.generate import generate_workspace
     from kaohe.demo.summary import alerts_only, print_summary
     from kaohe.engine.run import run_scheme
@@ -82,6 +83,7 @@ def run_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
             print_ranking(result, out, limit=15)
         write_result(result, path)
         written.append(path)
+    written += telecom_s9_report.after_reports(latest, reports, out)  # S9 notice, statement
     out.print()
     out.print("[bold]报表 reports:[/] " + escape(", ".join(str(p) for p in written)))
     out.print(f"试试 try: kaohe -w {escape(str(directory))} explain clerk_star --period "
