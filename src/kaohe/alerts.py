@@ -106,6 +106,9 @@ def from_store(ws: Any, code: str, period_text: str) -> StoredAlerts:
     period = parse_period(period_text, current.period)
     store = ws.store
     found = None
+    entities: list[Any] = []
+    values: list[Any] = []
+    scheme = current
     if store.path.exists():
         with store.connect(read_only=True) as con:
             has = con.execute("SELECT count(*) FROM information_schema.tables "
@@ -116,28 +119,43 @@ def from_store(ws: Any, code: str, period_text: str) -> StoredAlerts:
                     "JOIN runs x ON x.run_id = r.run_id WHERE r.period = ?",
                     [code, str(period)]).fetchone()
                 if found is not None:
+                    scheme = parse_scheme(found[2], code) if found[2] else current
+                    # only the alerted entities and their values: an item scheme's run can
+                    # hold millions of rows
+                    levels = list(scheme.alerts) or [""]
+                    marks = ", ".join("?" for _ in levels)
                     entities = con.execute(
-                        "SELECT entity_no, entity_id, name, grade, total, rank FROM "
-                        "run_entities WHERE run_id = ?", [found[0]]).fetchall()
+                        "SELECT entity_no, entity_id, name, grade, total, rank, person_id, "
+                        f"unit_id FROM run_entities WHERE run_id = ? AND grade IN ({marks})",
+                        [found[0], *levels]).fetchall()
                     values = con.execute(
                         "SELECT v.entity_no, c.code, v.value, v.points FROM run_values v "
                         "JOIN run_codes c ON c.run_no = v.run_no AND c.code_no = v.code_no "
-                        "WHERE v.run_no = ?", [found[1]]).fetchall()
+                        "JOIN run_entities e ON e.run_id = ? AND e.entity_no = v.entity_no "
+                        f"WHERE v.run_no = ? AND e.grade IN ({marks})",
+                        [found[0], found[1], *levels]).fetchall()
     if found is None:
         raise InputError(f"方案 {code} 在 {period} 没有已完成的运行 has no completed run for "
                          f"this period; run it first: kaohe run {code} --period {period}")
-    run_id, _run_no, text = found
-    scheme = parse_scheme(text, code) if text else current
+    run_id = found[0]
     by_entity: dict[int, dict[str, tuple[Any, Any]]] = {}
     for entity_no, c, value, points in values:
         by_entity.setdefault(int(entity_no), {})[str(c)] = (value, points)
-    units = _units(ws, scheme, period)
     inds = _inds(scheme.indicators)
-    rows = [AlertRow(id=str(eid), name=name,
-                     person=(name if scheme.entity == "person" else None),
-                     unit=units.get(str(eid)), grade=str(grade), total=float(total),
-                     rank=int(rank), costs=costs(inds, by_entity.get(int(no), {})))
-            for no, eid, name, grade, total, rank in entities if grade in scheme.alerts]
+    if scheme.item is not None:  # items: the person and unit stored with each (spec §8)
+        org = ws.org
+        rows = [AlertRow(id=str(eid), name=name, person=person,
+                         unit=(org.unit_name(unit) or unit) if unit else None, grade=str(grade),
+                         total=float(total), rank=int(rank),
+                         costs=costs(inds, by_entity.get(int(no), {})))
+                for no, eid, name, grade, total, rank, person, unit in entities]
+    else:
+        units = _units(ws, scheme, period)
+        rows = [AlertRow(id=str(eid), name=name,
+                         person=(name if scheme.entity == "person" else None),
+                         unit=units.get(str(eid)), grade=str(grade), total=float(total),
+                         rank=int(rank), costs=costs(inds, by_entity.get(int(no), {})))
+                for no, eid, name, grade, total, rank, _p, _u in entities]
     return StoredAlerts(scheme, str(period), str(run_id), ordered(rows, scheme.alerts))
 
 

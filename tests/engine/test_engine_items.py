@@ -218,3 +218,18 @@ def test_org_names_in_an_item_schemes_source_formula(yangka: WsBuilder) -> None:
                         "value": "count(*) filter (where unit.ancestor('county') = 'C1')"}]})
     t = yangka.run("yangka_org", "2026-10")
     assert col(t, "v_east") == {"N1": 1, "N2": 1, "N5": 1, "N6": 0}
+
+
+def test_alerts_of_an_item_scheme_name_each_items_person_and_unit(yangka: WsBuilder) -> None:
+    """kaohe alerts on a stored item run (spec §12 with §8): the person and unit stored with
+    each item, not the org's (an item is no person). 疑似养卡: N2 (P1, H1 城东厅), N5 (P5, H2
+    城西厅), N6 (P2, H3 西县厅); rank within the person group, then id."""
+    from items_cases import _yangka
+
+    from kaohe.alerts import from_store
+
+    yangka.scheme("yangka_alert", {**_yangka(["person"]), "alerts": ["疑似养卡"]})
+    yangka.run("yangka_alert", "2026-10")
+    got = from_store(yangka.workspace(), "yangka_alert", "2026-10")
+    assert {(r.id, r.person, r.unit) for r in got.rows} == {
+        ("N2", "P1", "城东厅"), ("N5", "P5", "城西厅"), ("N6", "P2", "西县厅")}
