@@ -15,16 +15,17 @@ import numpy as np
 import pandas as pd
 
 from kaohe.demo.files import write_csv, write_parquet
-from kaohe.demo.power import facts
+from kaohe.demo.power import facts, marketing
 from kaohe.demo.power.org import PowerOrg, build_org
 
 import pyarrow as pa
 
 TEMPLATES = Path(__file__).with_name("templates")
-SOURCES = ("area_energy", "readings", "bills", "reading_faults", "segments")
+SOURCES = ("area_energy", "readings", "bills", "reading_faults", "segments",
+           "collection_targets", "expansion", "service_ratings", "complaints")
 # Run order: items before their roll-ups, months before the quarter and the year.
 SCHEMES = ("area_loss", "loss_manager", "loss_station", "loss_county",
-           "reading_month", "reading_daily", "reading_quarter", "reading_year")
+           "reading_month", "reading_daily", "reading_quarter", "reading_year", "marketing")
 # The line-loss bands of DOMAIN.md (one province's): every threshold stays configurable.
 BANDS = {"high": "0.06", "negative": "-0.01", "economic": "0.04"}
 # 2026 days off and 调休 working days within and around the demo's months (org/calendar.csv).
@@ -66,6 +67,15 @@ def generate_workspace(root: Path, *, seed: int = 2026, scale: float = 1.0,
     files["segments"].append(write_csv(_dates(facts.segment_snapshots(org), "as_of",
                                               "held_since"),
                                        data / "segments" / "segments.csv"))
+    cal = marketing.WorkCalendar(CALENDAR)
+    files["collection_targets"].append(write_csv(
+        marketing.targets(org, bills), data / "collection_targets" / "collection_targets.csv"))
+    files["expansion"].append(write_csv(marketing.expansion(stream(5), org, cal, scale),
+                                        data / "expansion" / "expansion.csv"))
+    files["service_ratings"].append(write_csv(marketing.ratings(stream(6), org),
+                                              data / "service_ratings" / "service_ratings.csv"))
+    files["complaints"].append(write_csv(marketing.complaints(stream(7), org),
+                                         data / "complaints" / "complaints.csv"))
     _write_org(root, org)
     _write_text(root / "kaohe.yaml", _template("kaohe.yaml"))
     for name in SOURCES:
@@ -94,7 +104,7 @@ def _periods(daily_days: int | None) -> dict[str, list[str]]:
         "area_loss": months, "loss_manager": months, "loss_station": months,
         "loss_county": months, "reading_month": months,
         "reading_daily": [d.strftime("%Y-%m-%d") for d in days],
-        "reading_quarter": ["2026-Q3"], "reading_year": ["2026"],
+        "reading_quarter": ["2026-Q3"], "reading_year": ["2026"], "marketing": months,
     }
 
 

@@ -154,5 +154,9 @@ def _plant(rng: np.random.Generator, org: PowerOrg) -> None:
     areas = org.areas
     # A 台区 with negative loss (a meter wired to the wrong 台区 in the archive).
     org.anomalies["area_negative"] = str(areas["area_id"].iloc[len(areas) // 3])
+    # A station given a collection target 10% above what it bills (S6), and a hall with many
+    # complaints.
+    org.anomalies["station_short"] = str(org.units.query("kind == '供电所'")["id"].iloc[2])
+    org.anomalies["hall_complaints"] = f"{COMPANY}21"
     # A 台区 with high loss (theft on the line).
     org.anomalies["area_high"] = str(areas["area_id"].iloc[(2 * len(areas)) // 3])
