@@ -13,12 +13,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from kaohe.demo.files import write_csv, write_parquet
 from kaohe.demo.power import facts, marketing
 from kaohe.demo.power.org import PowerOrg, build_org
-
-import pyarrow as pa
 
 TEMPLATES = Path(__file__).with_name("templates")
 SOURCES = ("area_energy", "readings", "bills", "reading_faults", "segments",
@@ -61,7 +60,8 @@ def generate_workspace(root: Path, *, seed: int = 2026, scale: float = 1.0,
         files["readings"].append(write_parquet(_table(frame),
                                                data / "readings" / f"readings_{month}.parquet"))
     for month, frame in zip(facts.MONTHS, bills, strict=True):
-        files["bills"].append(write_parquet(_table(frame), data / "bills" / f"bills_{month}.parquet"))
+        files["bills"].append(write_parquet(_table(frame),
+                                            data / "bills" / f"bills_{month}.parquet"))
     files["reading_faults"].append(write_csv(_dates(facts.faults(stream(4), org), "day"),
                                              data / "reading_faults" / "reading_faults.csv"))
     files["segments"].append(write_csv(_dates(facts.segment_snapshots(org), "as_of",
