@@ -158,5 +158,11 @@ def _plant(rng: np.random.Generator, org: PowerOrg) -> None:
     # complaints.
     org.anomalies["station_short"] = str(org.units.query("kind == '供电所'")["id"].iloc[2])
     org.anomalies["hall_complaints"] = f"{COMPANY}21"
+    # S11: a 配网技术员 who handles tickets slowly, and a seat who filters almost nothing.
+    asg = org.assignments
+    fifth = org.units.query("kind == '供电所'")["id"].iloc[4]
+    org.anomalies["slow_handler"] = str(
+        asg.query("unit_id == @fifth and position == '配网技术员'")["person_id"].iloc[0])
+    org.anomalies["seat_low_filter"] = str(asg.query("position == '坐席'")["person_id"].iloc[3])
     # A 台区 with high loss (theft on the line).
     org.anomalies["area_high"] = str(areas["area_id"].iloc[(2 * len(areas)) // 3])
