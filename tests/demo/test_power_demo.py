@@ -10,21 +10,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from rich.console import Console
 
 from kaohe.demo.power.generate import SCHEMES
-from kaohe.demo.power.runner import demo_kind, run_power_demo
-
-SCALE = 0.02
+from kaohe.demo.power.runner import demo_kind
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("power") / "ws"
-    out = run_power_demo(root, scale=SCALE, daily_days=2,
-                         console=Console(file=open("/dev/null", "w")))
-    out["root"] = root
-    return out
+def demo(power_demo: dict[str, Any]) -> dict[str, Any]:
+    return power_demo
 
 
 def _csv(path: str) -> pd.DataFrame:

@@ -9,19 +9,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from rich.console import Console
-from rich.progress import Progress
-
-from kaohe.demo.power.runner import run_power_demo
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("power-s6") / "ws"
-    out = run_power_demo(root, scale=0.02, daily_days=0, console=Console(quiet=True),
-                         progress=lambda: Progress(disable=True))
-    out["root"] = root
-    return out
+def demo(power_demo: dict[str, Any]) -> dict[str, Any]:
+    return power_demo
 
 
 def _units(result: Any) -> dict[str, dict[str, Any]]:

@@ -16,17 +16,17 @@ import pandas as pd
 import pyarrow as pa
 
 from kaohe.demo.files import write_csv, write_parquet
-from kaohe.demo.power import facts, marketing, tickets
+from kaohe.demo.power import facts, marketing, posts, tickets
 from kaohe.demo.power.org import PowerOrg, build_org
 
 TEMPLATES = Path(__file__).with_name("templates")
 SOURCES = ("area_energy", "readings", "bills", "reading_faults", "segments",
            "collection_targets", "expansion", "service_ratings", "complaints",
-           "tickets", "seat_tickets")
+           "tickets", "seat_tickets", "duty_roster", "post_failures")
 # Run order: items before their roll-ups, months before the quarter and the year.
 SCHEMES = ("area_loss", "loss_manager", "loss_station", "loss_county",
            "reading_month", "reading_daily", "reading_quarter", "reading_year", "marketing",
-           "tickets_station", "tickets_handler", "tickets_seat")
+           "tickets_station", "tickets_handler", "tickets_seat", "duty_day", "station_posts")
 # The line-loss bands of DOMAIN.md (one province's): every threshold stays configurable.
 BANDS = {"high": "0.06", "negative": "-0.01", "economic": "0.04"}
 # 2026 days off and 调休 working days within and around the demo's months (org/calendar.csv).
@@ -83,6 +83,10 @@ def generate_workspace(root: Path, *, seed: int = 2026, scale: float = 1.0,
     files["seat_tickets"].append(write_csv(
         ticket[["ticket_id", "seat_id", "category", "received_at", "filtered", "filter_reason"]],
         data / "tickets" / "seat_tickets.csv"))
+    files["duty_roster"].append(write_csv(_dates(posts.roster(stream(9), org), "day"),
+                                          data / "duty_roster" / "duty_roster.csv"))
+    files["post_failures"].append(write_csv(posts.failures(stream(10), org),
+                                            data / "post_failures" / "post_failures.csv"))
     _write_org(root, org)
     _write_text(root / "kaohe.yaml", _template("kaohe.yaml"))
     for name in SOURCES:
@@ -113,6 +117,7 @@ def _periods(daily_days: int | None) -> dict[str, list[str]]:
         "reading_daily": [d.strftime("%Y-%m-%d") for d in days],
         "reading_quarter": ["2026-Q3"], "reading_year": ["2026"], "marketing": months,
         "tickets_station": months, "tickets_handler": months, "tickets_seat": months,
+        "duty_day": months, "station_posts": months,
     }
 
 
