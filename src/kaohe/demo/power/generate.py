@@ -16,17 +16,19 @@ import pandas as pd
 import pyarrow as pa
 
 from kaohe.demo.files import write_csv, write_parquet
-from kaohe.demo.power import facts, marketing, posts, tickets
+from kaohe.demo.power import facts, marketing, posts, theft, tickets
 from kaohe.demo.power.org import PowerOrg, build_org
 
 TEMPLATES = Path(__file__).with_name("templates")
 SOURCES = ("area_energy", "readings", "bills", "reading_faults", "segments",
            "collection_targets", "expansion", "service_ratings", "complaints",
-           "tickets", "seat_tickets", "duty_roster", "post_failures")
+           "tickets", "seat_tickets", "duty_roster", "post_failures",
+           "consumption", "theft_inspections")
 # Run order: items before their roll-ups, months before the quarter and the year.
 SCHEMES = ("area_loss", "loss_manager", "loss_station", "loss_county",
            "reading_month", "reading_daily", "reading_quarter", "reading_year", "marketing",
-           "tickets_station", "tickets_handler", "tickets_seat", "duty_day", "station_posts")
+           "tickets_station", "tickets_handler", "tickets_seat", "duty_day", "station_posts",
+           "theft_watch", "theft_station")
 # The line-loss bands of DOMAIN.md (one province's): every threshold stays configurable.
 BANDS = {"high": "0.06", "negative": "-0.01", "economic": "0.04"}
 # 2026 days off and 调休 working days within and around the demo's months (org/calendar.csv).
@@ -87,6 +89,13 @@ def generate_workspace(root: Path, *, seed: int = 2026, scale: float = 1.0,
                                           data / "duty_roster" / "duty_roster.csv"))
     files["post_failures"].append(write_csv(posts.failures(stream(10), org),
                                             data / "post_failures" / "post_failures.csv"))
+    for month, frame in theft.consumption(stream(11), org, meter):
+        files["consumption"].append(write_parquet(
+            pa.Table.from_pandas(frame, preserve_index=False),
+            data / "consumption" / f"consumption_{month}.parquet"))
+    files["theft_inspections"].append(write_csv(
+        theft.inspections(stream(12), org, meter),
+        data / "theft_inspections" / "theft_inspections.csv"))
     _write_org(root, org)
     _write_text(root / "kaohe.yaml", _template("kaohe.yaml"))
     for name in SOURCES:
@@ -118,6 +127,8 @@ def _periods(daily_days: int | None) -> dict[str, list[str]]:
         "reading_quarter": ["2026-Q3"], "reading_year": ["2026"], "marketing": months,
         "tickets_station": months, "tickets_handler": months, "tickets_seat": months,
         "duty_day": months, "station_posts": months,
+        # 300,000 meters per run: the inspection list of the last month only
+        "theft_watch": months[-1:], "theft_station": months[-1:],
     }
 
 
