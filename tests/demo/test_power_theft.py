@@ -17,7 +17,7 @@ def demo(power_demo: dict[str, Any]) -> dict[str, Any]:
 def test_planted_thefts_head_the_inspection_list(demo: dict[str, Any]) -> None:
     planted = {v for k, v in demo["manifest"]["anomalies"].items() if k.startswith("theft_")}
     assert len(planted) == 3
-    rows = sorted(demo["results"]["theft_watch"].entities(), key=lambda e: (e["rank"], e["id"]))
+    rows = sorted(demo["results"]["theft_check"].entities(), key=lambda e: (e["rank"], e["id"]))
     assert {e["id"] for e in rows[:3]} == planted
     assert all(e["grade"] == "高度嫌疑" and e["alert"] for e in rows[:3])
     # the list for inspection is short: well under 1% of the meters
@@ -29,7 +29,7 @@ def test_rule_inputs_match_pandas(demo: dict[str, Any]) -> None:
     data = pd.concat(frames, ignore_index=True)
     data["month"] = data["month"].astype(str)
     planted = [v for k, v in demo["manifest"]["anomalies"].items() if k.startswith("theft_")]
-    result = {e["id"]: e for e in demo["results"]["theft_watch"].entities()}
+    result = {e["id"]: e for e in demo["results"]["theft_check"].entities()}
     for meter in planted:
         mine = data[data["meter_id"] == meter].set_index("month")["kwh"]
         values = result[meter]["indicators"]
