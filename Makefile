@@ -3,6 +3,12 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# KIND=power builds (and serves) the county power-supply demo instead, by default into
+# power-workspace: `make demo KIND=power` (docs/power-demo.md).
+KIND ?= telecom
+ifeq ($(KIND),power)
+DEMO_DIR ?= power-workspace
+endif
 DEMO_DIR ?= demo-workspace
 # The web tests run on SQLite, then again on PostgreSQL: the server at PG_URL when one answers,
 # else a throwaway server started for the run and removed afterwards (scripts/pg_for_tests.sh).
@@ -30,7 +36,7 @@ sysdeps-test:
 # Builds and runs the demo, writes the Excel reports, then serves the web application with one
 # demo account per role (README) at http://$(HOST):$(PORT)/ until Ctrl+C.
 demo: install sysdeps-demo
-	$(BIN)/kaohe demo $(DEMO_DIR)
+	$(BIN)/kaohe demo --kind $(KIND) $(DEMO_DIR)
 	$(BIN)/kaohe -w $(DEMO_DIR) serve --demo --host $(HOST) --port $(PORT)
 
 # Serves an existing demo workspace again (no rebuild).

@@ -1,6 +1,8 @@
 """Shared demo workspaces of the regime tests: ``demo``, the whole small demo (scale 0.05) built
 and run once per session (S3, S4); ``packs_demo``, a smaller one (scale 0.02) with only the S9
-and S5 packs imported and run, to keep those tests quick."""
+and S5 packs imported and run, to keep those tests quick; ``power_demo``, the power demo
+(``kaohe demo --kind power --scale 0.02``: ~35 台区, ~5,000 meters, two days of daily
+monitoring) for tests/demo/test_power_*.py."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from kaohe.workspace import Workspace
 from kaohe.workspace.importer import import_file
 
 PACKS = (telecom_s9, telecom_s5)
+POWER_SCALE = 0.02
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +64,14 @@ def _facts(root: Path, manifest: dict[str, Any], source: str) -> pd.DataFrame:
     names = {c["aliases"][0]: col for col, c in spec["columns"].items()}
     frames = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in manifest["sources"][source]]
     return pd.concat(frames, ignore_index=True).rename(columns=names)
+
+
+@pytest.fixture(scope="session")
+def power_demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from kaohe.demo.power.runner import run_power_demo
+
+    root = tmp_path_factory.mktemp("power") / "ws"
+    out = run_power_demo(root, scale=POWER_SCALE, daily_days=2, console=Console(quiet=True),
+                         progress=lambda: Progress(disable=True))
+    out["root"] = root
+    return out

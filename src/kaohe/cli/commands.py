@@ -169,7 +169,16 @@ def alerts(ctx: Context, scheme: str, period: str) -> None:
               help="数据规模 data scale (1.0 ≈ 2M transactions)")
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None)
-def demo(directory: Path, scale: float, seed: int, engine: str | None) -> None:
+@click.option("--kind", type=click.Choice(["telecom", "power"]), default="telecom",
+              show_default=True,
+              help="演示类型 which demo: telecom 通信营业厅 | power 县供电公司 (docs/power-demo.md)")
+def demo(directory: Path, scale: float, seed: int, engine: str | None, kind: str) -> None:
+    if kind == "power":
+        from kaohe.demo.power.runner import run_power_demo
+
+        run_power_demo(directory, scale=scale, seed=seed, engine=engine, console=out,
+                       progress=_progress)
+        return
     from kaohe.demo import run_demo
 
     run_demo(directory, scale=scale, seed=seed, engine=engine, console=out, progress=_progress)

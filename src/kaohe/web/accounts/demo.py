@@ -33,6 +33,13 @@ def _first_hall(kind_contains: str) -> Unit:
 @transaction.atomic
 def create_demo_accounts() -> list[DemoAccount]:
     """Create (or reset) the demo accounts; returns what each one is."""
+    from kaohe.demo.power.runner import demo_kind
+    from kaohe.web.core.workspace import workspace
+
+    if demo_kind(workspace().root) == "power":  # the county power demo has its own accounts
+        from kaohe.web.accounts.demo_power import create_power_accounts
+
+        return create_power_accounts()
     User = get_user_model()
     branch = Unit.objects.filter(depth=1).order_by("path").first()
     hall = _first_hall("自营厅")
