@@ -10,7 +10,7 @@ The workspace (bench/out/items-<rows>, reused when its parameters match): the be
 charge day: number, day, owner, plan, amount, minutes, data, kind) over three months, 2026-01 to
 2026-03, and two schemes:
 
-- ``cust_watch`` (items: ``entity: {source: usage, key: number}``): ten indicators, six of them
+- ``cust_watch`` (items: ``entity: {source: usage, key: number}``): ten indicators, seven of them
   over a three-month window, two from ``prev()``; grades 正常 / 关注 / 预警;
 - ``mgr_watch`` (people): reads ``results:cust_watch``, rolled up to each subscriber's owner.
 
