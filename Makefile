@@ -16,7 +16,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install sysdeps-demo sysdeps-test demo serve test bench clean
+.PHONY: install sysdeps-demo sysdeps-test demo serve test bench bench-items clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11 / needs $(PYTHON)"; exit 2; }
@@ -48,8 +48,14 @@ test: install sysdeps-test
 	PYTHON=$(BIN)/python scripts/pg_for_tests.sh "$(PG_URL)" $(BIN)/python -m pytest -q tests/web \
 		tests/hostile/test_concurrent_runs.py
 
+# The fact workload (bench.run, options in BENCH_ARGS), then the item workload (bench.items,
+# options in ITEMS_ARGS); docs/performance.md. `make bench-items` runs the item workload alone.
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.items $(ITEMS_ARGS)
+
+bench-items: install
+	$(BIN)/python -m bench.items $(ITEMS_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

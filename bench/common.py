@@ -36,7 +36,18 @@ def tree_rss() -> int:
 
 
 def self_maxrss() -> int:
-    """The kernel's high-water mark of this process's resident set, in bytes (Linux: KiB)."""
+    """The kernel's high-water mark of this process's resident set since it started, in bytes.
+
+    Read from ``VmHWM`` in /proc/self/status: ``ru_maxrss`` keeps the high-water mark of the
+    parent process it was forked from across ``exec`` (Linux), so a contender started by a
+    parent that had generated 20M rows reported the parent's 10 GiB as its own peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 

@@ -67,19 +67,27 @@ def results_rows(store: Store, source: Source, ref: Scheme, period: Period,
         pivots = "".join(
             f", max(v.points) FILTER (WHERE c.code = ?) AS {quote('p_' + c)}"
             f", max(v.value) FILTER (WHERE c.code = ?) AS {quote('v_' + c)}" for c in codes)
+        pivoted = "".join(f", p.{quote(k + c)}" for c in codes for k in ("p_", "v_"))
+        # The values are pivoted on the integer keys (run_no, entity_no) before the join to
+        # the entities: grouping the joined rows by all twelve entity columns (strings among
+        # them) took 13 s of a 19 s roll-up over 187,612 items (docs/performance.md).
         sql = f"""
+            WITH r AS (SELECT * FROM ({LATEST_RUNS}) WHERE period_start >= ? AND period_start < ?),
+            p AS (
+                SELECT v.run_no, v.entity_no{pivots}
+                FROM run_values v JOIN r ON v.run_no = r.run_no
+                JOIN run_codes c ON c.run_no = v.run_no AND c.code_no = v.code_no
+                GROUP BY v.run_no, v.entity_no)
             SELECT e.entity_id, e.entity_id AS id,
                    r.period_start, CAST(e.total AS DECIMAL(18,4)) AS total,
                    e.rank, e.group_size, e.grade, e.vetoed, e.eliminate,
                    CAST(e.payout AS DECIMAL(18,4)) AS payout,
-                   e.person_id AS person, e.unit_id AS unit{pivots}
-            FROM ({LATEST_RUNS}) r JOIN run_entities e ON e.run_id = r.run_id
-            LEFT JOIN run_values v ON v.run_no = r.run_no AND v.entity_no = e.entity_no
-            LEFT JOIN run_codes c ON c.run_no = v.run_no AND c.code_no = v.code_no
-            WHERE r.period_start >= ? AND r.period_start < ?
-            GROUP BY ALL ORDER BY 1, 2"""
+                   e.person_id AS person, e.unit_id AS unit{pivoted}
+            FROM r JOIN run_entities e ON e.run_id = r.run_id
+            LEFT JOIN p ON p.run_no = r.run_no AND p.entity_no = e.entity_no
+            ORDER BY e.entity_id, r.period_start"""
         params: list[object] = [c for c in codes for _ in range(2)]
-        table = arrow_query(con, sql, [*params, ref.code, start, end])
+        table = arrow_query(con, sql, [ref.code, start, end, *params])
     cast = {c: table[c].cast(empty[c].type) for c in columns if c in table.column_names}
     return pa.table(cast)
 
