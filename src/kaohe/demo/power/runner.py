@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
-from kaohe.demo.runner import MARKER, _prepare
+from kaohe.demo.runner import MARKER, import_and_run, prepare
 
 KIND = "power"
 
@@ -20,13 +20,11 @@ def run_power_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
                    progress: Callable[[], Progress] | None = None,
                    daily_days: int | None = None) -> dict[str, Any]:
     from kaohe.demo.power.generate import generate_workspace
-    from kaohe.engine.run import run_scheme
     from kaohe.report import print_ranking, write_result
     from kaohe.workspace import Workspace
-    from kaohe.workspace.importer import import_file
 
     out = console or Console()
-    _prepare(directory)
+    prepare(directory)
     # The marker names the kind, so the web's demo setup picks the power accounts.
     (directory / MARKER).write_text(
         f"kaohe demo workspace: rebuilt by `kaohe demo --kind {KIND}`\nkind: {KIND}\n",
@@ -35,19 +33,7 @@ def run_power_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
         task = bar.add_task("生成演示数据 generating demo data", total=None)
         manifest = generate_workspace(directory, seed=seed, scale=scale, daily_days=daily_days)
         ws = Workspace.open(directory)
-        files = [(s, Path(f)) for s, fs in manifest["sources"].items() for f in fs]
-        runs = [(s, p) for s in manifest["schemes"] for p in manifest["periods"][s]]
-        bar.update(task, total=len(files) + len(runs), completed=0)
-        rows = 0
-        for source, path in files:
-            bar.update(task, description=f"导入 importing {path.name}")
-            rows += import_file(ws.store, ws.org, ws.source(source), path).rows
-            bar.advance(task)
-        latest: dict[str, Any] = {}
-        for code, period in runs:
-            bar.update(task, description=f"计算 running {code} {period}")
-            latest[code] = run_scheme(ws, code, period, engine=engine).result
-            bar.advance(task)
+        rows, runs, latest = import_and_run(ws, manifest, bar, task, engine)
     counts = manifest["counts"]
     out.print(f"[green]✓[/] 供电演示工作区 power demo workspace: {escape(str(directory))} — "
               f"{len(ws.org.units)} 个单位 units, {len(ws.org.people)} 人 people, "

@@ -33,7 +33,7 @@ from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.roles import Action, Role, can, role_of
 from kaohe.web.runs import cells, items
 from kaohe.web.runs.models import Result, Run
-from kaohe.web.runs.views_items import alert_levels, item_run, run_scope
+from kaohe.web.runs.views_items import StorePages, alert_levels, item_run, run_scope
 from kaohe.web.runs.views_results import _done_run, results_in_scope
 
 PAGE_SIZE = 50
@@ -125,28 +125,6 @@ def _result_lines(run: Run, rows: list[Result]) -> list[AlertLine]:
 
 # --- items: the store -------------------------------------------------------------------------
 
-class _ItemAlerts:
-    """Alerted items as a sequence the Paginator slices, most severe first."""
-
-    def __init__(self, run: Run, scope: items.ItemScope, flt: items.ItemFilter) -> None:
-        self.run, self.scope, self.flt = run, scope, flt
-        self._count: int | None = None
-
-    def count(self) -> int:
-        if self._count is None:
-            self._count = items.count(self.run.engine_run_id, self.scope, self.flt,
-                                      list(self.run.alerts))
-        return self._count
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, s: slice) -> list[items.ItemRow]:
-        start = s.start or 0
-        return items.page(self.run.engine_run_id, self.scope, self.flt, list(self.run.alerts),
-                          offset=start, limit=(s.stop or start) - start, by_alert=True)
-
-
 def _item_filter(level: str, owner: str) -> items.ItemFilter:
     return items.ItemFilter(grade=level, alert=True, owner=owner)
 
@@ -173,7 +151,7 @@ def alert_lines(user: Any, run: Run, level: str, owner: str, offset: int, limit:
                 ) -> tuple[list[AlertLine], int]:
     """One slice of the run's alerts in ``user``'s scope, and how many there are."""
     if run.entity == "item":
-        seq = _ItemAlerts(run, run_scope(user, run), _item_filter(level, owner))
+        seq = StorePages(run, run_scope(user, run), _item_filter(level, owner), by_alert=True)
         return _item_lines(run, seq[offset:offset + limit]), seq.count()
     qs = _results(user, run, level, owner)
     return _result_lines(run, list(qs[offset:offset + limit])), qs.count()
@@ -189,7 +167,7 @@ def alerts(request: HttpRequest, pk: int) -> HttpResponse:
         if not scope.everything and not items.count(run.engine_run_id, scope,
                                                     items.ItemFilter(), []):
             raise Http404
-        page = Paginator(_ItemAlerts(run, scope, _item_filter(level, owner)),
+        page = Paginator(StorePages(run, scope, _item_filter(level, owner), by_alert=True),
                          PAGE_SIZE).get_page(request.GET.get("page"))
         rows = _item_lines(run, list(page.object_list))
     else:

@@ -59,12 +59,14 @@ def run_scope(user: Any, run: Run) -> items.ItemScope:
     return items.item_scope(scope_of(user), run.period, run.scheme.period)
 
 
-class _StorePages:
-    """The filtered items as a sequence the Paginator slices: one store query per page."""
+class StorePages:
+    """The filtered items as a sequence the Paginator slices: one store query per page; with
+    ``by_alert``, most severe alert first (the alerts page)."""
 
     def __init__(self, run: Run, scope: items.ItemScope, flt: items.ItemFilter,
-                 known: int | None = None) -> None:
+                 known: int | None = None, by_alert: bool = False) -> None:
         self.run, self.scope, self.flt, self._count = run, scope, flt, known
+        self.by_alert = by_alert
 
     def count(self) -> int:
         if self._count is None:
@@ -78,7 +80,8 @@ class _StorePages:
     def __getitem__(self, s: slice) -> list[items.ItemRow]:
         start = s.start or 0
         return items.page(self.run.engine_run_id, self.scope, self.flt, list(self.run.alerts),
-                          offset=start, limit=(s.stop or start) - start)
+                          offset=start, limit=(s.stop or start) - start,
+                          by_alert=self.by_alert)
 
 
 def _grades(run: Run) -> list[str]:
@@ -96,7 +99,7 @@ def item_list(request: HttpRequest, pk: int) -> HttpResponse:
     form = ItemFilterForm(request.GET or None, grades=_grades(run))
     flt = form.item_filter()
     known = in_scope if flt == items.ItemFilter() else None
-    page = Paginator(_StorePages(run, scope, flt, known), items.PAGE_SIZE).get_page(
+    page = Paginator(StorePages(run, scope, flt, known), items.PAGE_SIZE).get_page(
         request.GET.get("page"))
     rows = list(page.object_list)
     items.name_owners(rows)
