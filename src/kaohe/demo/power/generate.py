@@ -16,23 +16,31 @@ import pandas as pd
 import pyarrow as pa
 
 from kaohe.demo.files import write_csv, write_parquet
-from kaohe.demo.power import facts, marketing, posts, theft, tickets
+from kaohe.demo.power import facts, marketing, posts, standard, theft, tickets
 from kaohe.demo.power.org import PowerOrg, build_org
 
 TEMPLATES = Path(__file__).with_name("templates")
 SOURCES = ("area_energy", "readings", "bills", "reading_faults", "segments",
            "collection_targets", "expansion", "service_ratings", "complaints",
            "tickets", "seat_tickets", "duty_roster", "post_failures",
-           "consumption", "theft_inspections")
+           "consumption", "theft_inspections",
+           "ledgers", "work_tickets", "voltage", "supply_customers", "outages", "defects",
+           "repairs")
 # Run order: items before their roll-ups, months before the quarter and the year. The web's
 # demo setup runs a period's schemes in code order, so an item scheme's code sorts before its
 # roll-ups' (area_loss < loss_*, theft_check < theft_station).
 SCHEMES = ("area_loss", "loss_manager", "loss_station", "loss_county",
            "reading_month", "reading_daily", "reading_quarter", "reading_year", "marketing",
            "tickets_station", "tickets_handler", "tickets_seat", "duty_day", "station_posts",
-           "theft_check", "theft_station")
+           "theft_check", "theft_station", "station_standard")
 # The line-loss bands of DOMAIN.md (one province's): every threshold stays configurable.
-BANDS = {"high": "0.06", "negative": "-0.01", "economic": "0.04"}
+BANDS = {"high": "0.06", "negative": "-0.01", "economic": "0.04",
+         # S12: the ledgers a station must keep (article 11: 27 paper, 22 electronic)
+         "paper_ledgers": str(standard.PAPER_LEDGERS),
+         "electronic_ledgers": str(standard.ELECTRONIC_LEDGERS)}
+# Item schemes too large to print or write whole: the demo prints their counts per level and
+# writes their warning list (the inspection list) only.
+SUMMARIES = ("theft_check",)
 # 2026 days off and 调休 working days within and around the demo's months (org/calendar.csv).
 CALENDAR = (("2025-10-01", "否"), ("2025-10-02", "否"), ("2025-10-03", "否"),
             ("2026-09-25", "否"), ("2026-09-26", "是"), ("2026-10-01", "否"),
@@ -98,6 +106,15 @@ def generate_workspace(root: Path, *, seed: int = 2026, scale: float = 1.0,
     files["theft_inspections"].append(write_csv(
         theft.inspections(stream(12), org, meter),
         data / "theft_inspections" / "theft_inspections.csv"))
+    standard.plant(org)
+    for name, frame in (("ledgers", standard.ledgers(stream(13), org)),
+                        ("work_tickets", standard.work_tickets(stream(14), org)),
+                        ("voltage", standard.voltage(stream(15), org)),
+                        ("supply_customers", standard.customers(org, meter)),
+                        ("outages", standard.outages(stream(16), org, meter)),
+                        ("defects", standard.defects(stream(17), org)),
+                        ("repairs", standard.repairs(stream(18), org))):
+        files[name].append(write_csv(frame, data / "standard" / f"{name}.csv"))
     _write_org(root, org)
     _write_text(root / "kaohe.yaml", _template("kaohe.yaml"))
     for name in SOURCES:
@@ -113,6 +130,7 @@ def generate_workspace(root: Path, *, seed: int = 2026, scale: float = 1.0,
         "months": list(facts.MONTHS),
         "anomalies": dict(org.anomalies),
         "counts": {"areas": len(org.areas), "meters": len(meter)},
+        "summaries": list(SUMMARIES),
     }
 
 
@@ -131,6 +149,7 @@ def _periods(daily_days: int | None) -> dict[str, list[str]]:
         "duty_day": months, "station_posts": months,
         # 300,000 meters per run: the inspection list of the last month only
         "theft_check": months[-1:], "theft_station": months[-1:],
+        "station_standard": months,
     }
 
 

@@ -20,6 +20,7 @@ def run_power_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
                    progress: Callable[[], Progress] | None = None,
                    daily_days: int | None = None) -> dict[str, Any]:
     from kaohe.demo.power.generate import generate_workspace
+    from kaohe.demo.summary import alerts_only, print_summary
     from kaohe.report import print_ranking, write_result
     from kaohe.workspace import Workspace
 
@@ -43,8 +44,14 @@ def run_power_demo(directory: Path, *, scale: float = 1.0, seed: int = 2026,
     written = []
     for code, result in latest.items():
         out.print()
-        print_ranking(result, out, limit=10)
         path = reports / f"{code}_{result.period}.xlsx"
+        if code in manifest.get("summaries", ()):
+            # ~300,000 meters: counts per level and the first suspects; the workbook is the
+            # inspection list (the suspects), not every meter (`kaohe run --out` writes all)
+            print_summary(result, out)
+            result, path = alerts_only(result), reports / f"{code}_{result.period}_预警清单.xlsx"
+        else:
+            print_ranking(result, out, limit=10)
         write_result(result, path)
         written.append(path)
     out.print()

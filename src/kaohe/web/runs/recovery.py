@@ -122,7 +122,9 @@ def stored_result(ws: Any, run: Run) -> Any:
     """The engine run ``run.engine_run_id`` read back from the store as a ``RunResult``
     (None when the store does not hold it as done). Names and groups as people read them come
     from the org, as the engine's own population table gives them; the group key is the
-    stored one."""
+    stored one; alerts and payout lines as the engine stored them. An item run (spec §8)
+    keeps its items in the store (runs/items.py): only their owners and grades are read."""
+    from kaohe.engine.consequences import consequence_fields
     from kaohe.engine.inputs import pop_table, population
     from kaohe.periods import parse_period
     from kaohe.results import IndicatorInfo, RunResult
@@ -139,6 +141,9 @@ def stored_result(ws: Any, run: Run) -> Any:
         if not head:
             return None
         ((run_no, engine),) = head
+        scheme = parse_scheme(run.version.text, run.scheme.code)
+        if scheme.entity == "item":
+            return _stored_items(con, run, scheme, str(engine))
         entities = con.execute(
             "SELECT entity_id AS id, name, group_key, total, rank, group_size, grade, vetoed, "
             "bottom, eliminate, payout, entity_no FROM run_entities WHERE run_id = ? "
@@ -147,9 +152,20 @@ def stored_result(ws: Any, run: Run) -> Any:
             "SELECT v.entity_no, c.code, v.value, v.points, v.missing FROM run_values v "
             "JOIN run_codes c ON c.run_no = v.run_no AND c.code_no = v.code_no "
             "WHERE v.run_no = ?", [run_no]).df()
-    scheme = parse_scheme(run.version.text, run.scheme.code)
+        lines = (con.execute("SELECT l.entity_no, n.name, l.amount FROM run_lines l "
+                             "JOIN run_line_names n ON n.run_no = l.run_no "
+                             "AND n.line_no = l.line_no WHERE l.run_no = ?", [run_no]).df()
+                 if scheme.payout is not None else None)
     period = parse_period(run.period, scheme.period)
     table = entities
+    table["alert"] = table["grade"].isin(list(scheme.alerts))
+    if scheme.payout is not None and lines is not None:
+        from kaohe.results import LINE_PREFIX
+
+        for line in scheme.payout.lines:
+            mine = lines[lines["name"] == line.name].set_index("entity_no")
+            table[LINE_PREFIX + line.name] = table["entity_no"].map(mine["amount"]).astype(
+                "float64")
     for ind in scheme.indicators:
         mine = values[values["code"] == ind.code].set_index("entity_no")
         table[f"v_{ind.code}"] = table["entity_no"].map(mine["value"]).astype("float64")
@@ -168,4 +184,26 @@ def stored_result(ws: Any, run: Run) -> Any:
             code=i.code, name=i.name, role=i.role, weight=i.weight, rule=i.describe_rule(),
             formula=i.value, source=i.source, missing=i.missing) for i in scheme.indicators),
         grades=scheme.grades, table=table, engine=str(engine),
-        has_payout=scheme.payout is not None)
+        has_payout=scheme.payout is not None, **consequence_fields(scheme))
+
+
+def _stored_items(con: Any, run: Run, scheme: Any, engine: str) -> Any:
+    """An item run's result as the web keeps it: owners (for a scoped scheme's coverage) and
+    alerts; the items themselves stay in the store."""
+    from kaohe.engine.consequences import consequence_fields
+    from kaohe.periods import parse_period
+    from kaohe.results import IndicatorInfo, RunResult
+
+    table = con.execute("SELECT entity_id AS id, person_id AS person, unit_id AS unit, grade "
+                        "FROM run_entities WHERE run_id = ? ORDER BY entity_no",
+                        [run.engine_run_id]).df()
+    table["alert"] = table["grade"].isin(list(scheme.alerts))
+    return RunResult(
+        scheme=scheme.code, title=scheme.name,
+        period=str(parse_period(run.period, scheme.period)), run_id=run.engine_run_id,
+        entity=scheme.entity, peers=scheme.peers,
+        indicators=tuple(IndicatorInfo(
+            code=i.code, name=i.name, role=i.role, weight=i.weight, rule=i.describe_rule(),
+            formula=i.value, source=i.source, missing=i.missing) for i in scheme.indicators),
+        grades=scheme.grades, table=table, engine=engine,
+        has_payout=scheme.payout is not None, **consequence_fields(scheme))

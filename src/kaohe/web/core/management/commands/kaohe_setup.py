@@ -1,5 +1,6 @@
 """Prepare the web database for the workspace: migrate, copy the org and the schemes, and (with
---demo) create the demo accounts and compute every period the workspace has data for."""
+--demo) create the demo accounts and take every period the workspace has runs for: the runs
+`kaohe demo` stored are adopted (runs/adopt.py), the others computed."""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ class Command(BaseCommand):
             create_branch_scheme,
             create_demo_accounts,
         )
+        from kaohe.web.runs.adopt import adopt_stored
         from kaohe.web.runs.models import Run
         from kaohe.web.runs.services import create_run, execute_run
 
@@ -83,7 +85,9 @@ class Command(BaseCommand):
             scheme = by_code[code]
             if Run.objects.filter(scheme=scheme, period=period, status=Run.Status.DONE).exists():
                 continue
-            run = execute_run(create_run(scheme, period, admin).pk)
+            # the run `kaohe demo` stored, when it was computed from this scheme text
+            run = adopt_stored(scheme, period) or execute_run(create_run(scheme, period,
+                                                                         admin).pk)
             self.stdout.write(f"  {code} {period}: {run.get_status_display()} {run.error}")
             if run.status == Run.Status.DONE and not (
                     code == BRANCH_SCHEME and period == pairs[-1][1]):  # the notices are out
