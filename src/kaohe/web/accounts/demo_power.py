@@ -1,8 +1,9 @@
 """The power demo's accounts (``kaohe demo --kind power``; README, docs/power-demo.md).
 
-The same password as the telecom demo. Roles map onto the supply company's posts: the 营销部
-admin, an assessor for the whole county, a station head (所长), a 台区经理 and a 抄表员 of that
-station (staff: their own results).
+The same password as the telecom demo. Roles map onto the supply company's posts (no new role:
+the existing ones, scoped): the 营销部 admin, an assessor for the whole county, a station head
+(所长, head of one station), a 台区经理 and a 抄表员 of that station (staff: their own results).
+Each profile names its person, so the pages show the post as the org calls it.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ def create_power_accounts() -> list[DemoAccount]:
     head = Person.objects.filter(unit=station, position="所长").order_by("pk").first()
     manager = Person.objects.filter(unit=station, position="台区经理").order_by("pk").first()
     reader = Person.objects.filter(unit=station, position="抄表员").order_by("pk").first()
+    dept = Unit.objects.filter(kind="部门", name="营销部").order_by("path").first()
+    clerk = (Person.objects.filter(unit=dept, position="营销部专责").order_by("pk").first()
+             if dept else None)
     plan = [
-        ("admin", Role.ADMIN, None, None, "营销部 全部 everything"),
+        # 营销部: everything; the profile names the 营销部专责 so pages show the post
+        ("admin", Role.ADMIN, dept, clerk, "营销部 全部 everything"),
         ("assessor", Role.ASSESSOR, county, None, county.name if county else ""),
         ("head", Role.HEAD, station, head, f"所长 {head.name if head else ''}（{station.name}）"),
         ("manager", Role.STAFF, station, manager,

@@ -23,6 +23,7 @@ MENU = [
     (_("抽查与答题"), "data:entry", (Action.ENTER,)),
     (_("申诉"), "appeals:list", (Action.READ_APPEALS,)),
     (_("审计日志"), "audit:list", (Action.AUDIT,)),
+    (_("供电所看板"), "power:dashboard", (Action.VIEW,)),
 ]
 
 
