@@ -21,35 +21,46 @@ from kaohe.web.runs.models import Run
 from kaohe.web.schemes.models import Scheme
 
 
-def stored_run_id(scheme: Scheme, period: str) -> str | None:
+Stored = dict[tuple[str, str], tuple[str, str]]
+
+
+def latest_stored() -> Stored:
+    """{(scheme, period): (run_id, scheme text)} of the latest done engine run of each scheme
+    and period in the store, read with one connection (opening the store is not free)."""
+    ws = workspace()
+    if not ws.store.path.exists():
+        return {}
+    with store_lock, ws.store.connect(read_only=True) as con:
+        if not ws.store.has_table(con, "runs"):
+            return {}
+        rows = con.execute("SELECT scheme, period, run_id, scheme_yaml FROM runs "
+                           "WHERE status = 'done' ORDER BY run_no").fetchall()
+    return {(str(c), str(p)): (str(r), str(y)) for c, p, r, y in rows}  # the latest wins
+
+
+def stored_run_id(scheme: Scheme, period: str, stored: Stored | None = None) -> str | None:
     """The latest done engine run of ``scheme`` for ``period`` if it was computed from the
-    scheme's current text and no web run holds it; else None."""
+    scheme's current text and no web run holds it; else None. ``stored``: ``latest_stored()``
+    read once for many calls."""
     version = scheme.current
     if version is None:
         return None
-    ws = workspace()
-    if not ws.store.path.exists():
+    found = (latest_stored() if stored is None else stored).get((scheme.code, period))
+    if found is None or found[1] != version.text:
         return None
-    with store_lock, ws.store.connect(read_only=True) as con:
-        if not ws.store.has_table(con, "runs"):
-            return None
-        row = con.execute("SELECT run_id, scheme_yaml FROM runs WHERE scheme = ? AND "
-                          "period = ? AND status = 'done' ORDER BY run_no DESC LIMIT 1",
-                          [scheme.code, period]).fetchone()
-    if row is None or row[1] != version.text:
+    if Run.objects.filter(engine_run_id=found[0]).exists():
         return None
-    if Run.objects.filter(engine_run_id=row[0]).exists():
-        return None
-    return str(row[0])
+    return found[0]
 
 
-def adopt_stored(scheme: Scheme, period: str, user: Any = None) -> Run | None:
+def adopt_stored(scheme: Scheme, period: str, user: Any = None,
+                 stored: Stored | None = None) -> Run | None:
     """A done web run holding the stored engine run of (scheme, period), or None when there is
     none to adopt (see ``stored_run_id``): then compute the run instead."""
     from kaohe.web.runs.recovery import stored_result
     from kaohe.web.runs.services import store_results
 
-    run_id = stored_run_id(scheme, period)
+    run_id = stored_run_id(scheme, period, stored)
     if run_id is None:
         return None
     now = timezone.now()

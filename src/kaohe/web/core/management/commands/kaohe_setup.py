@@ -64,7 +64,7 @@ class Command(BaseCommand):
             create_branch_scheme,
             create_demo_accounts,
         )
-        from kaohe.web.runs.adopt import adopt_stored
+        from kaohe.web.runs.adopt import adopt_stored, latest_stored
         from kaohe.web.runs.models import Run
         from kaohe.web.runs.services import create_run, execute_run
 
@@ -75,6 +75,7 @@ class Command(BaseCommand):
         branch = create_branch_scheme(get_user_model().objects.get(username="admin"))
         by_code = {s.code: s for s in schemes}
         pairs = stored_periods()
+        stored = latest_stored()
         if branch is not None:
             # the branch's scheme over clerk_star's periods; its latest period is left for
             # the assessor to publish
@@ -86,8 +87,8 @@ class Command(BaseCommand):
             if Run.objects.filter(scheme=scheme, period=period, status=Run.Status.DONE).exists():
                 continue
             # the run `kaohe demo` stored, when it was computed from this scheme text
-            run = adopt_stored(scheme, period) or execute_run(create_run(scheme, period,
-                                                                         admin).pk)
+            run = adopt_stored(scheme, period, stored=stored) or execute_run(
+                create_run(scheme, period, admin).pk)
             self.stdout.write(f"  {code} {period}: {run.get_status_display()} {run.error}")
             if run.status == Run.Status.DONE and not (
                     code == BRANCH_SCHEME and period == pairs[-1][1]):  # the notices are out
