@@ -156,12 +156,12 @@ def loss_table(request: HttpRequest) -> HttpResponse:
                   and series[-2] is not None else None)
         out.append(AreaRow(row=r, band=colour.get(r.grade or "", ""), rates=series,
                            change=change))
-    counts = []
-    for band, _css in BANDS:
-        counts.append((band, [items.count(
-            m.engine_run_id, items.item_scope(scope_of(request.user), m.period,
-                                              m.scheme.period),
-            items.ItemFilter(grade=band), []) for m in months]))
+    viewer = scope_of(request.user)
+    scopes = [scope if m is run else items.item_scope(viewer, m.period, m.scheme.period)
+              for m in months]
+    counts = [(band, [items.count(m.engine_run_id, where, items.ItemFilter(grade=band), [])
+                      for m, where in zip(months, scopes, strict=True)])
+              for band, _css in BANDS]
     chart = charts.line([m.period for m in months], counts, y_name=_t("台区数"))
     return render(request, "power/loss.html", {
         "run": run, "months": months, "page": page, "rows": out, "bands": BANDS,
