@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kaohe.web.runs",
     "kaohe.web.appeals",
     "kaohe.web.audit",
+    "kaohe.web.channels",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,9 @@ MENU = [
     (_("抽查与答题"), "data:entry", (Action.ENTER,)),
     (_("申诉"), "appeals:list", (Action.READ_APPEALS,)),
     (_("审计日志"), "audit:list", (Action.AUDIT,)),
+    (_("我的渠道"), "channels:partners", (Action.CHANNELS,)),
+    (_("客户预警"), "channels:warnings", (Action.RETAIN,)),
+    (_("专项看板"), "channels:dashboards", (Action.CHANNELS,)),
 ]
 
 
