@@ -49,6 +49,10 @@ class RetentionRefused(Exception):
     """Why a mark was not stored (a plain sentence for the manager)."""
 
 
+class NotInList(RetentionRefused):
+    """The customer is not a warned customer the user may see (the view answers 404)."""
+
+
 @dataclass(frozen=True)
 class Marked:
     load: DataLoad
@@ -65,8 +69,9 @@ def day_bounds(run: Run, today: date | None = None) -> tuple[date, date, date]:
     return period.start, latest, min(latest, period.last_day)
 
 
-def retained_customers(ids: list[str]) -> set[str]:
-    """The customers among ``ids`` with a 挽留成功 row in ``retention_logs`` (any time)."""
+def retained_customers(ids: list[str], since: date) -> set[str]:
+    """The customers among ``ids`` with a 挽留成功 row in ``retention_logs`` on or after
+    ``since`` (the warning period's first day: a retention before the warning is history)."""
     if not ids:
         return set()
     ws = workspace()
@@ -84,8 +89,9 @@ def retained_customers(ids: list[str]) -> set[str]:
             con.register("_marked_ids", pa.table({"id": [str(i) for i in ids]}))
             rows = con.execute(
                 f"SELECT DISTINCT customer_id FROM {quote(source.table)} "
-                "WHERE result = ? AND customer_id IN (SELECT id FROM _marked_ids)",
-                [RETAINED]).fetchall()
+                f"WHERE result = ? AND {quote(source.time)} >= ? "
+                "AND customer_id IN (SELECT id FROM _marked_ids)",
+                [RETAINED, since]).fetchall()
     return {str(r[0]) for r in rows}
 
 
@@ -102,11 +108,11 @@ def mark_retained(user: Any, run: Run, customer: str, day: date, channel: str) -
         scope = items.item_scope(scope_of(user), run.period, run.scheme.period)
         found = items.detail(run.engine_run_id, scope, customer, [], list(run.alerts))
         if found is None:
-            raise RetentionRefused("该客户不在您的预警清单中")
+            raise NotInList("该客户不在您的预警清单中")
         row = found.row
         if not row.alert:
             raise RetentionRefused("该客户本期未预警，无需登记挽留")
-        if customer in retained_customers([customer]):
+        if customer in retained_customers([customer], earliest):
             raise RetentionRefused("该客户已登记挽留")
         moment = timezone.localtime()
         at = datetime.combine(day, moment.time().replace(microsecond=0)) \

@@ -39,8 +39,8 @@ from kaohe.web.core.roles import Action, Role, can, role_of
 from kaohe.web.org.models import Unit
 from kaohe.web.runs import charts, items
 from kaohe.web.runs.models import Result, Run
-from kaohe.web.runs.views_alerts import AlertLine, alert_lines
-from kaohe.web.runs.views_items import alert_levels, run_scope
+from kaohe.web.runs.views_alerts import AlertLine, _item_lines, alert_lines
+from kaohe.web.runs.views_items import StorePages, alert_levels, run_scope
 from kaohe.web.runs.views_results import latest_runs_by_period, results_in_scope
 
 PARTNER_KINDS = ("合作厅", "特约厅", "代理店")
@@ -265,8 +265,9 @@ class WarningLine:
     retained: bool
 
 
-def _warning_lines(lines: list[AlertLine]) -> list[WarningLine]:
-    kept = retention.retained_customers([a.id for a in lines])
+def _warning_lines(run: Run, lines: list[AlertLine]) -> list[WarningLine]:
+    since = retention.day_bounds(run)[0]
+    kept = retention.retained_customers([a.id for a in lines], since)
     return [WarningLine(a, str(NEXT_STEP.get(a.grade, "")), a.id in kept) for a in lines]
 
 
@@ -276,16 +277,16 @@ def warnings(request: HttpRequest) -> HttpResponse:
     run = _warning_run(user)
     level = _level(request, run)
     owner = request.GET.get("owner", "").strip()[:64]
-    total = items.count(run.engine_run_id, run_scope(user, run),
-                        items.ItemFilter(grade=level, alert=True, owner=owner), list(run.alerts))
-    paginator = Paginator(range(total), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    offset = (page.number - 1) * PAGE_SIZE
-    lines, _count = alert_lines(user, run, level, owner, offset, PAGE_SIZE)
+    q = request.GET.get("q", "").strip()[:64]
+    flt = items.ItemFilter(q=q, grade=level, alert=True, owner=owner)
+    seq = StorePages(run, run_scope(user, run), flt, by_alert=True)
+    page = Paginator(seq, PAGE_SIZE).get_page(request.GET.get("page"))
+    total = page.paginator.count
+    lines = _item_lines(run, list(page.object_list))
     earliest, latest, default = retention.day_bounds(run)
     return render(request, "channels/warnings.html", {
-        "run": run, "page": page, "rows": _warning_lines(lines), "count": total,
-        "level": level, "owner": owner, "levels": alert_levels(list(run.alerts)),
+        "run": run, "page": page, "rows": _warning_lines(run, lines), "count": total,
+        "level": level, "owner": owner, "q": q, "levels": alert_levels(list(run.alerts)),
         "next_steps": [(a, NEXT_STEP.get(a, "")) for a in run.alerts],
         "can_retain": can(user, Action.RETAIN), "channels": retention.CHANNELS,
         "earliest": earliest, "latest": latest, "default_day": default})
@@ -304,7 +305,7 @@ def warnings_xlsx(request: HttpRequest) -> HttpResponse:
     level = _level(request, run)
     owner = request.GET.get("owner", "").strip()[:64]
     lines, total = alert_lines(user, run, level, owner, 0, EXPORT_LIMIT)
-    rows = _warning_lines(lines)
+    rows = _warning_lines(run, lines)
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": True})
     sheet = book.add_worksheet(_t("客户预警清单"))
@@ -349,9 +350,9 @@ def retain(request: HttpRequest, pk: int, item_id: str) -> HttpResponse:
     else:
         try:
             retention.mark_retained(user, run, item_id, day, request.POST.get("channel", ""))
+        except retention.NotInList as exc:
+            raise Http404 from exc
         except retention.RetentionRefused as exc:
-            if str(exc) == "该客户不在您的预警清单中":
-                raise Http404 from exc
             messages.error(request, _t("未登记：%(why)s") % {"why": exc})
         else:
             messages.success(request, _t("已登记挽留：%(id)s（%(day)s）。下次运行%(month)s的客户经理"
