@@ -299,3 +299,15 @@ class ChannelsTests(WorldTestCase):
         response = self.post_as("admin", url, {"text": original, "note": "还原",
                                                "base": number + 1})
         self.assertEqual(response.status_code, 302)
+
+    def test_demo_accounts_channel_and_customer_manager(self) -> None:
+        from kaohe.web.accounts.demo import create_demo_accounts
+
+        names = {a.username for a in create_demo_accounts()}
+        self.assertTrue({"channel", "custmgr"} <= names)
+        channel = Profile.objects.get(user__username="channel")
+        partner = Profile.objects.get(user__username="partner")
+        self.assertEqual(channel.role, Role.CHANNEL_MANAGER)
+        self.assertIn(partner.unit_id, self.partners[channel.person_id])  # the org file's
+        custmgr = Profile.objects.get(user__username="custmgr")
+        self.assertEqual((custmgr.role, custmgr.person.position), (Role.STAFF, "客户经理"))
