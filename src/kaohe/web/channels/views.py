@@ -30,6 +30,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -359,8 +360,9 @@ def retain(request: HttpRequest, pk: int, item_id: str) -> HttpResponse:
                                          "预警维系考核时计入挽留成功客户数。") % {
                 "id": item_id, "day": day, "month": day.strftime("%Y-%m")})
     back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/") and not back.startswith("//")
-                    else "channels:warnings")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure())
+    return redirect(back if safe and back.startswith("/") else "channels:warnings")
 
 
 # --- 专项看板 -----------------------------------------------------------------------------------
