@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kaohe.web.appeals",
     "kaohe.web.audit",
     "kaohe.web.power",
+    "kaohe.web.channels",
 ]
 
 MIDDLEWARE = [

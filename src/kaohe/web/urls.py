@@ -12,6 +12,7 @@ urlpatterns = [
     path("runs/", include("kaohe.web.runs.urls")),
     path("appeals/", include("kaohe.web.appeals.urls")),
     path("audit/", include("kaohe.web.audit.urls")),
+    path("channels/", include("kaohe.web.channels.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("power/", include("kaohe.web.power.urls")),
 ]

@@ -30,6 +30,28 @@ def _first_hall(kind_contains: str) -> Unit:
     raise LookupError(f"the org has no {kind_contains} with clerks")
 
 
+def _channel_manager_of(partner_hall: Unit) -> Person | None:
+    """The channel manager (渠道经理) who looks after ``partner_hall`` (the org's unit
+    attribute ``channel_manager``; S9), if the workspace has one."""
+    from kaohe.web.channels.scope import partners_by_manager
+
+    for person_id, units in sorted(partners_by_manager().items()):
+        if partner_hall.pk in units:
+            return Person.objects.filter(pk=person_id).first()
+    return None
+
+
+def _customer_manager(hall: Unit) -> Person | None:
+    """A customer manager (客户经理) of ``hall``'s county, else the first one: their
+    customers' warnings (S4) make the warning list."""
+    managers = Person.objects.filter(position="客户经理").order_by("pk")
+    if hall.parent_id:
+        near = managers.filter(unit__path__startswith=hall.parent.path).first()  # type: ignore
+        if near is not None:
+            return near
+    return managers.first()
+
+
 @transaction.atomic
 def create_demo_accounts() -> list[DemoAccount]:
     """Create (or reset) the demo accounts; returns what each one is."""
@@ -48,6 +70,8 @@ def create_demo_accounts() -> list[DemoAccount]:
     head = (Person.objects.filter(unit=hall, position="营业厅主任").order_by("pk").first()
             or Person.objects.filter(unit=hall).exclude(position="营业员").order_by("pk").first())
     inspected = list(Unit.objects.filter(kind__in=HALL_KINDS).order_by("path")[:6])
+    channel_manager = _channel_manager_of(partner_hall)
+    customer_manager = _customer_manager(hall)
     plan = [
         ("admin", Role.ADMIN, None, None, "全部 everything"),
         ("assessor", Role.ASSESSOR, branch, None, f"{branch.name if branch else ''}"),
@@ -56,6 +80,12 @@ def create_demo_accounts() -> list[DemoAccount]:
         ("inspector", Role.INSPECTOR, None, None, f"{len(inspected)} 个营业厅 outlets"),
         ("partner", Role.PARTNER, partner_hall, None, partner_hall.name),
     ]
+    if channel_manager is not None:  # S9: the partner's channel manager (渠道经理)
+        plan.append(("channel", Role.CHANNEL_MANAGER, None, channel_manager,
+                     f"{channel_manager.name}：{partner_hall.name} 等渠道"))
+    if customer_manager is not None:  # S4: a customer manager's warning list (客户经理)
+        plan.append(("custmgr", Role.STAFF, customer_manager.unit, customer_manager,
+                     f"{customer_manager.name}（客户经理）：名下预警客户"))
     out: list[DemoAccount] = []
     for username, role, unit, person, what in plan:
         user, _ = User.objects.get_or_create(username=username)

@@ -24,6 +24,9 @@ MENU = [
     (_("申诉"), "appeals:list", (Action.READ_APPEALS,)),
     (_("审计日志"), "audit:list", (Action.AUDIT,)),
     (_("供电所看板"), "power:dashboard", (Action.VIEW,)),
+    (_("我的渠道"), "channels:partners", (Action.CHANNELS,)),
+    (_("客户预警"), "channels:warnings", (Action.RETAIN,)),
+    (_("专项看板"), "channels:dashboards", (Action.CHANNELS,)),
 ]
 
 

@@ -73,6 +73,10 @@ def scope_of(user: Any) -> Scope:
         return Scope(role=role, unit_ids=frozenset([profile.unit_id] if profile.unit_id else []))
     if role == Role.INSPECTOR:
         return Scope(role=role, unit_ids=frozenset(profile.outlets.values_list("pk", flat=True)))
+    if role == Role.CHANNEL_MANAGER:
+        from kaohe.web.channels.scope import partners_of
+
+        return Scope(role=role, unit_ids=partners_of(profile.person_id))
     return Scope(role=role, person_id=profile.person_id)
 
 

@@ -8,7 +8,9 @@ A user's role and scope live on ``accounts.Profile``. Scope is a piece of the or
 - head 厅经理: one outlet and its staff; enters spot checks and quiz scores;
 - staff 营业员: their own results only; files appeals;
 - inspector 暗访员: the outlets assigned to them; enters inspections;
-- partner 合作渠道: their own outlet's results and commission statement.
+- partner 合作渠道: their own outlet's results and commission statement;
+- channel_manager 渠道经理: the partner outlets they look after (the workspace org's unit
+  attribute ``channel_manager`` names them): results, warnings, commission statements.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Role(models.TextChoices):
     STAFF = "staff", _("营业员")
     INSPECTOR = "inspector", _("暗访员")
     PARTNER = "partner", _("合作渠道")
+    CHANNEL_MANAGER = "channel_manager", _("渠道经理")
 
 
 class Action(models.TextChoices):
@@ -39,6 +42,8 @@ class Action(models.TextChoices):
     AUDIT = "audit", _("查看审计")
     BROWSE_ORG = "browse_org", _("浏览组织机构")
     READ_APPEALS = "read_appeals", _("查看申诉")
+    CHANNELS = "channels", _("渠道与专项看板")
+    RETAIN = "retain", _("登记挽留")
 
 
 # Which actions each role may take at all; *where* is the scope's business (querysets).
@@ -53,7 +58,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     Role.STAFF: frozenset({Action.VIEW, Action.READ_APPEALS, Action.APPEAL}),
     Role.INSPECTOR: frozenset({Action.VIEW, Action.BROWSE_ORG, Action.INSPECT}),
     Role.PARTNER: frozenset({Action.VIEW, Action.BROWSE_ORG}),
+    Role.CHANNEL_MANAGER: frozenset({Action.VIEW, Action.BROWSE_ORG, Action.CHANNELS}),
 }
+# The channels app (web/channels): regime dashboards for assessors; the customer warning list's
+# 已挽留 mark for the customers' managers (staff) and their halls' heads (admins: everything).
+ALLOWED[Role.ASSESSOR] = ALLOWED[Role.ASSESSOR] | {Action.CHANNELS}
+ALLOWED[Role.HEAD] = ALLOWED[Role.HEAD] | {Action.RETAIN}
+ALLOWED[Role.STAFF] = ALLOWED[Role.STAFF] | {Action.RETAIN}
 
 
 # Actions on a whole scheme: editing it, running it, publishing its runs. Each changes what

@@ -18,7 +18,7 @@ def results_q(scope: Scope, prefix: str = "") -> Q:
     """Which results a scope sees (``prefix`` is the lookup path to a Result).
 
     - staff: their own person results; everyone else: results of units in their scope;
-    - inspectors and partners: unit results only (an outlet's, not its clerks');
+    - inspectors, partners and channel managers: unit results only (an outlet's, not its clerks');
     - only admins and assessors see a run before it is published (发布): the others see
       results once the notice is out.
     """
@@ -26,7 +26,7 @@ def results_q(scope: Scope, prefix: str = "") -> Q:
         q = Q(**{f"{prefix}run__entity": "person", f"{prefix}entity_id": scope.person_id})
     else:
         q = scope.units_q(f"{prefix}unit__")
-    if scope.role in (Role.INSPECTOR, Role.PARTNER):
+    if scope.role in (Role.INSPECTOR, Role.PARTNER, Role.CHANNEL_MANAGER):
         q &= Q(**{f"{prefix}run__entity": "unit"})
     if scope.role not in SEES_DRAFTS:
         q &= Q(**{f"{prefix}run__published_at__isnull": False})

@@ -228,7 +228,7 @@ def alert_index(request: HttpRequest) -> HttpResponse:
         status=Run.Status.DONE, alert_count__gt=0).select_related("scheme")
         .order_by("-period", "scheme__name", "-pk")]
     role = role_of(request.user)
-    hidden = {"person"} if role in (Role.INSPECTOR, Role.PARTNER) else set()
+    hidden = {"person"} if role in (Role.INSPECTOR, Role.PARTNER, Role.CHANNEL_MANAGER) else set()
     if not items.sees_items(role):
         hidden.add("item")
     runs = [r for r in runs if r.entity not in hidden]  # pages they could not open

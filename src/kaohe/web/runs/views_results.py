@@ -45,7 +45,8 @@ def results_in_scope(user: Any) -> QuerySet[Result]:
 
 def _check_entity_kind(user: Any, entity: str) -> None:
     # Inspectors and partners see outlets' results, not clerks' (runs.models.results_q).
-    if role_of(user) in (Role.INSPECTOR, Role.PARTNER) and entity == "person":
+    unit_only = (Role.INSPECTOR, Role.PARTNER, Role.CHANNEL_MANAGER)
+    if role_of(user) in unit_only and entity == "person":
         raise PermissionDenied(_t("只能查看营业厅的考核结果"))
 
 
