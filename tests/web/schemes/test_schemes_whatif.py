@@ -44,11 +44,15 @@ class WhatIfRunTests(WorldTestCase):
     def test_a_draft_giving_everyone_five_stars_moves_every_other_clerk_up(self) -> None:
         run = self.world.runs["clerk_star"]  # 2026-09, published
         text = run.version.text
-        draft = re.sub(r"^grades:.*$", "grades: [[0, 五星]]", text, flags=re.M)
+        # every total reaches 五星; a vetoed clerk still gets the last grade, 一星 (spec §4)
+        draft = re.sub(r"^grades:.*$", "grades: [[-1000, 五星], [-1001, 四星], [-1002, 三星], "
+                       "[-1003, 二星], [-1004, 一星]]", text, flags=re.M)
         assert draft != text
         results = Result.objects.filter(run=run)
         n = results.count()
-        not_five = results.exclude(grade="五星").count()
+        kept = results.filter(vetoed=False)
+        not_five = kept.exclude(grade="五星").count()
+        down = results.filter(vetoed=True).exclude(grade="一星").count()
         before_pay = sum((r.payout or Decimal(0) for r in results), Decimal(0))
         counts = (Run.objects.count(), Result.objects.count(), Appeal.objects.count())
         digest = _store_digest()
@@ -60,9 +64,9 @@ class WhatIfRunTests(WorldTestCase):
         self.assertEqual(summary["baseline_runs"], {"2026-09": run.engine_run_id})
         self.assertEqual(summary["entities"], n)
         self.assertEqual(summary["grade_up"], not_five)
-        self.assertEqual(summary["grade_down"], 0)
-        # everyone 五星: 800 × 1.5 = 1200 yuan each
-        self.assertEqual(Decimal(summary["payout_after"]), Decimal(1200) * n)
+        self.assertEqual(summary["grade_down"], down)
+        # every clerk not vetoed 五星: 800 × 1.5 = 1200 yuan each; 一星 pays 0
+        self.assertEqual(Decimal(summary["payout_after"]), Decimal(1200) * kept.count())
         self.assertEqual(Decimal(summary["payout_before"]), before_pay)
         self.assertContains(response, "echarts.min.js")
         self.assertContains(response, "等级上升")
