@@ -53,6 +53,7 @@ test: install sysdeps-test
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.items $(ITEMS_ARGS)
+	$(BIN)/python -m bench.whatif $(WHATIF_ARGS)
 
 bench-items: install
 	$(BIN)/python -m bench.items $(ITEMS_ARGS)
