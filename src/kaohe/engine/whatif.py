@@ -19,7 +19,10 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
+
+import pandas as pd
 
 from kaohe.engine.aggregate_cache import AggregateCache
 from kaohe.engine.history import LATEST_RUNS, _has_runs
@@ -39,6 +42,12 @@ def yuan(value: Any) -> Decimal | None:
     """A payout as yuan to the fen; None for none (NaN included)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    return _fen(float(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fen(value: float) -> Decimal:
+    # payouts repeat (a base times a few coefficients): each distinct amount converted once
     return Decimal(str(value)).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
@@ -152,8 +161,8 @@ def load_draft(path_text: str, code: str) -> Scheme:
     return parse_scheme(text, code)
 
 
-def _stored(ws: Workspace, code: str, period: str, run_id: str | None
-            ) -> tuple[str | None, dict[str, tuple[str, Side]]]:
+def _stored(ws: Workspace, code: str, period: str, run_id: str | None,
+            named: Mapping[str, str]) -> tuple[str | None, dict[str, tuple[str, Side]]]:
     """(run id, {entity: (name, side)}) of the baseline run of ``period``."""
     store = ws.store
     if not store.path.exists():
@@ -180,7 +189,8 @@ def _stored(ws: Workspace, code: str, period: str, run_id: str | None
     for e, name, group, total, rank, grade, elim, payout in ents:
         out[str(e)] = (name or "", Side(_num(total), None if rank is None else int(rank),
                                         grade, bool(elim), yuan(payout),
-                                        lines.get(str(e), {}), group or ""))
+                                        lines.get(str(e), {}),
+                                        named.get(group or "", group or "")))
     return run_id, out
 
 
@@ -233,16 +243,11 @@ def _group_names(result: RunResult) -> dict[str, str]:
     t = result.table
     if not result.peers:
         return {"": str(t["group_name"].iloc[0]) if len(t) else ""}
-    keys = t[[f"g_{p}" for p in result.peers]].astype(object).where(
-        t[[f"g_{p}" for p in result.peers]].notna(), "")
-    joined = keys.astype(str).agg("/".join, axis=1)
-    return dict(zip(joined, t["group_name"].astype(str), strict=True))
-
-
-def _regroup(side: Side, named: Mapping[str, str]) -> Side:
-    from dataclasses import replace
-
-    return replace(side, group=named.get(side.group, side.group))
+    cols = [t[f"g_{p}"].astype(object).where(t[f"g_{p}"].notna(), "").astype(str)
+            for p in result.peers]
+    pairs = pd.DataFrame({"k": cols[0].str.cat(cols[1:], sep="/") if len(cols) > 1
+                          else cols[0], "n": t["group_name"].astype(str)}).drop_duplicates()
+    return dict(zip(pairs["k"], pairs["n"], strict=True))
 
 
 def _new_side(row: Mapping[str, Any], lines: list[str]) -> Side:
@@ -286,12 +291,13 @@ def what_if(ws: Workspace, code: str, draft: Scheme, periods_text: str, *,
         result = out.result
         if draft.elimination is not None:
             bottoms[p] = _draft_bottoms(draft, result)
-        run_id, old = _stored(ws, code, p, (baseline or {}).get(p))
+        run_id, old = _stored(ws, code, p, (baseline or {}).get(p), _group_names(result))
         base[p] = run_id
-        named = _group_names(result)
-        old = {e: (n, _regroup(s, named)) for e, (n, s) in old.items()}
         seen: set[str] = set()
-        for row in result.table.to_dict("records"):
+        t = result.table
+        wanted = ["id", "name", "total", "rank", "grade", "eliminate", "payout", "group_name",
+                  *(LINE_PREFIX + n for n in lines)]
+        for row in t[[c for c in wanted if c in t.columns]].to_dict("records"):
             e = str(row["id"])
             seen.add(e)
             new = _new_side(row, lines)
