@@ -86,3 +86,10 @@ class WhatIfRunTests(WorldTestCase):
                                                    "text": "name: x\nperiod: week\n"})
         self.assertEqual(response.status_code, 400)
         self.assertContains(response, "period", status_code=400)
+
+    def test_the_version_page_links_the_what_if_for_those_who_configure_the_scheme(self) -> None:
+        url = reverse("schemes:version", args=["clerk_star", 1])
+        link = reverse("schemes:whatif", args=["clerk_star"]) + "?version=1"
+        self.assertContains(self.get_as("admin", url), link)
+        # an assessor reads the company-wide scheme but may not configure it
+        self.assertNotContains(self.get_as("assessor", url), link)
