@@ -50,9 +50,11 @@ test: install sysdeps-test
 
 # The fact workload (bench.run, options in BENCH_ARGS), then the item workload (bench.items,
 # options in ITEMS_ARGS); docs/performance.md. `make bench-items` runs the item workload alone.
+# Then a full run against a what-if changing one weight (bench.whatif, options in WHATIF_ARGS).
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.items $(ITEMS_ARGS)
+	$(BIN)/python -m bench.whatif $(WHATIF_ARGS)
 
 bench-items: install
 	$(BIN)/python -m bench.items $(ITEMS_ARGS)

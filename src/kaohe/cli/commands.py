@@ -190,4 +190,10 @@ def _web_commands() -> list[click.Command]:
     return [serve, manage]
 
 
-COMMANDS = [check, import_, run, explain, alerts, demo, *_web_commands()]
+def _whatif() -> click.Command:
+    from kaohe.cli.whatif import whatif
+
+    return whatif
+
+
+COMMANDS = [check, import_, run, explain, alerts, demo, *_web_commands(), _whatif()]

@@ -239,18 +239,48 @@ def _value(e: exp.Expression) -> exp.Expression:
     return T("CAST(CAST(:e AS DECIMAL(38, 12)) AS DOUBLE)", e=dbl(e.copy()))
 
 
-def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expression]) -> Plan:
-    s = cs.scheme
-    ctes: list[tuple[str, exp.Select]] = []
-    vals = exp.select(_star("p")).from_(exp.alias_(exp.to_table(POP), "p", table=True))
+@dataclass(frozen=True)
+class AggregateQuery:
+    """One aggregation of the plan (a source, or a source through ``via``): its query gives
+    ``_k`` and the part columns ``parts`` per key (engine/aggregate_cache.py keeps them)."""
+
+    alias: str  # the CTE's name in the plan
+    source: str
+    via: str | None
+    query: exp.Select
+    by_unit: bool
+    parts: tuple[str, ...]
+
+
+def aggregate_queries(cs: CompiledScheme, period: Period,
+                      facts: Mapping[str, exp.Expression]) -> list[AggregateQuery]:
+    out: list[AggregateQuery] = []
     for i, (name, source, via) in enumerate(aggregate_groups(cs)):
         q, by_unit = _aggregate_cte(cs, source, period,
                                     enrich(cs, source, period, facts[name]), via)
-        alias = f"a{i}"
-        ctes.append((alias, q))
-        on = T(":a = :b", a=col("_k", alias), b=col("_unit" if by_unit else "entity_id", "p"))
+        out.append(AggregateQuery(f"a{i}", name, via, q, by_unit,
+                                  tuple(n for n, _ in _parts_of(cs, name, via))))
+    return out
+
+
+def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expression],
+               aggregates: list[AggregateQuery] | None = None,
+               precomputed: Mapping[str, str] | None = None) -> Plan:
+    """The run's query. ``precomputed``: aggregate alias → an input relation holding that
+    aggregation's result already (``_k`` and its parts; engine/aggregate_cache.py)."""
+    s = cs.scheme
+    ctes: list[tuple[str, exp.Select]] = []
+    vals = exp.select(_star("p")).from_(exp.alias_(exp.to_table(POP), "p", table=True))
+    aggs = aggregates if aggregates is not None else aggregate_queries(cs, period, facts)
+    for agg in aggs:
+        alias = agg.alias
+        done = (precomputed or {}).get(alias)
+        ctes.append((alias, agg.query if done is None
+                     else exp.select(exp.Star()).from_(exp.to_table(done))))
+        on = T(":a = :b", a=col("_k", alias),
+               b=col("_unit" if agg.by_unit else "entity_id", "p"))
         vals = vals.join(exp.to_table(alias), on=on, join_type="LEFT")
-        vals = vals.select(*[col(n, alias) for n, _ in _parts_of(cs, name, via)], copy=False)
+        vals = vals.select(*[col(n, alias) for n in agg.parts], copy=False)
     for code, value in cs.values.items():
         vals = vals.select(exp.alias_(_value(value.outer), value_col(code), quote=True),
                            copy=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kaohe.engine import history, items
+from kaohe.engine.aggregate_cache import AggregateCache
 from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import CompiledScheme, compile_scheme
 from kaohe.engine.consequences import consequence_fields
@@ -161,12 +162,17 @@ def orgseq_inputs(org: Org, cs: CompiledScheme, entities: Population | None,
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
                save: bool = True, progress: Progress | None = None,
                scheme: Scheme | None = None, only: str | None = None,
-               run_id: str | None = None) -> RunOutput:
+               run_id: str | None = None,
+               aggregates: AggregateCache | None = None,
+               previous: Mapping[str, int] | None = None) -> RunOutput:
     """Compute scheme ``code`` for a period; ``scheme`` overrides the workspace's file (the web
     recomputes a past period with the version it was first run with). ``only``: keep one
     entity's row (explain): ranks still see everyone, but of millions of items only that row
     is converted; such a run is never stored. ``run_id`` names the stored run (the web records
-    it before the run, to find the run again after a crash)."""
+    it before the run, to find the run again after a crash). ``aggregates``: the cache of
+    aggregate values to use on DuckDB (default: the store's, engine/aggregate_cache.py).
+    ``previous``: the elimination streak to count instead of the stored runs' (a what-if's
+    own earlier periods, engine/whatif.py)."""
     say = progress or (lambda _m: None)
     engine = engine or ws.settings.engine
     if engine not in ("duckdb", "spark"):
@@ -182,7 +188,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
         "k_pop": pop,
         "k_tree": tree_table(ws.org),
         "k_pu": person_unit_table(ws.org, period),
-        "k_hist": history_table(history.previous_bottoms(ws.store, scheme, period)),
+        "k_hist": history_table(previous if previous is not None
+                                else history.previous_bottoms(ws.store, scheme, period)),
         **via_tables(ws, scheme, period),
     }
     small.update(orgseq_inputs(ws.org, cs, entities, small["k_pop"]))  # spec §15
@@ -194,7 +201,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     if engine == "duckdb":
         from kaohe.engine.backends import duckdb_backend
         with ws.store.reading():  # its read-only connection waits out another process's write
-            table, sql = duckdb_backend.execute(cs, period, inputs)
+            table, sql = duckdb_backend.execute(
+                cs, period, inputs, aggregates=aggregates or AggregateCache.beside(ws.store.path))
     else:
         from kaohe.engine.backends import spark_backend
         table, sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)

@@ -15,7 +15,8 @@ import pyarrow as pa
 from sqlglot import exp
 
 from kaohe.engine.backends.base import RunInputs
-from kaohe.engine.plan import Plan, build_plan, sorted_result
+from kaohe.engine.aggregate_cache import AggregateCache
+from kaohe.engine.plan import Plan, aggregate_queries, build_plan, sorted_result
 from kaohe.engine.compiled import CompiledScheme
 from kaohe.errors import EngineError
 from kaohe.periods import Period
@@ -61,7 +62,11 @@ def lock(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def execute(cs: CompiledScheme, period: Period, inputs: RunInputs,
-            threads: int | None = None) -> tuple[pa.Table, str]:
+            threads: int | None = None,
+            aggregates: AggregateCache | None = None) -> tuple[pa.Table, str]:
+    """The run's result and its SQL. With ``aggregates``, each aggregation is run on its own
+    (or taken from that cache) and the plan reads its result (engine/aggregate_cache.py); the
+    SQL returned is still the whole computation in one query (explain, tests)."""
     facts: dict[str, exp.Expression] = {}
     memory: dict[str, pa.Table] = {}
     for name, fi in inputs.facts.items():
@@ -71,8 +76,9 @@ def execute(cs: CompiledScheme, period: Period, inputs: RunInputs,
             assert fi.rows is not None
             facts[name] = fact_relation("mem_" + fi.source.table)
             memory["mem_" + fi.source.table] = fi.rows
-    plan = build_plan(cs, period, facts)
-    sql = render(plan)
+    aggs = aggregate_queries(cs, period, facts)
+    sql = render(build_plan(cs, period, facts, aggs))  # the whole computation, as returned
+    run_sql = sql
     in_store = any(fi.store_table for fi in inputs.facts.values())
     con = hardened_connection(inputs.store_path if in_store else None)
     try:
@@ -82,7 +88,14 @@ def execute(cs: CompiledScheme, period: Period, inputs: RunInputs,
             con.register(name, table)
         lock(con)
         try:
-            result = con.sql(sql).to_arrow_table()
+            if aggregates is not None:
+                kept = aggregates.tables(con, cs, period, aggs, render_expression,
+                                         {**inputs.small, **memory})
+                for alias, table in kept.items():
+                    con.register(f"k_agg_{alias}", table)
+                run_sql = render(build_plan(cs, period, facts, aggs,
+                                            {alias: f"k_agg_{alias}" for alias in kept}))
+            result = con.sql(run_sql).to_arrow_table()
         except duckdb.Error as exc:
             raise EngineError(f"计算失败 the DuckDB run failed: {exc}") from exc
     finally:

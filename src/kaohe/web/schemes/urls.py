@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kaohe.web.schemes import views
+from kaohe.web.schemes import views, whatif
 
 app_name = "schemes"
 urlpatterns: list[URLPattern] = [
@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern] = [
     path("<slug:code>/scope/", views.scheme_scope, name="scope"),
     path("<slug:code>/diff/", views.scheme_diff, name="diff"),
     path("<slug:code>/v<int:number>/", views.scheme_version, name="version"),
+    path("<slug:code>/whatif/", whatif.scheme_whatif, name="whatif"),
 ]

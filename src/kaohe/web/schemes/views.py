@@ -222,7 +222,7 @@ def scheme_version(request: HttpRequest, code: str, number: int) -> HttpResponse
                 .order_by("-number").first())
     return render(request, "schemes/scheme_version.html", {
         "scheme": scheme, "version": version, "lines": _numbered(version.text), "runs": runs,
-        "previous": previous,
+        "previous": previous, "writable": _writable(request, scheme),  # what-if link
     })
 
 

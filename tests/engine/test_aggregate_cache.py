@@ -1,0 +1,156 @@
+"""Instant re-scoring (engine/aggregate_cache.py): a run that reuses kept aggregate values gives
+exactly the result of a run without the cache, and a re-import invalidates exactly the entries
+whose days it touches."""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from hypothesis import given, settings
+
+from strategies import Case, cases
+from test_engine_reference import COMMON, build
+from wsbuilder import HALL_OF, WsBuilder, dump_yaml, person_scheme, scored
+
+from kaohe.engine.aggregate_cache import AggregateCache
+from kaohe.engine.run import run_scheme
+from kaohe.periods import Period
+from kaohe.workspace.importer import import_file
+
+
+def _plain_run(ws: Any, code: str, period: str) -> pd.DataFrame:
+    """A run without the cache: the plan aggregates in one query, as before the cache."""
+    import kaohe.engine.run as krun
+
+    original = krun.AggregateCache.beside
+    krun.AggregateCache.beside = staticmethod(lambda _p: None)  # type: ignore[method-assign]
+    try:
+        return run_scheme(ws, code, period, save=False).result.table
+    finally:
+        krun.AggregateCache.beside = original  # type: ignore[method-assign]
+
+
+def _equal(a: pd.DataFrame, b: pd.DataFrame, where: str) -> None:
+    assert list(a.columns) == list(b.columns), where
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                  check_exact=True, obj=where)
+
+
+def _reweighted(case: Case) -> dict[str, Any]:
+    """The case's scheme with only scoring changed: every weight doubled plus 1."""
+    spec = copy.deepcopy(case.yaml_scheme())
+    for ind in spec["indicators"]:
+        if ind.get("weight") is not None:
+            ind["weight"] = float(ind["weight"]) * 2 + 1
+    return spec
+
+
+@settings(max_examples=5, **COMMON)
+@given(case=cases())
+def test_cold_and_warm_runs_equal_a_run_without_cache(case: Case) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        b = build(Path(tmp), case)
+        ws = b.workspace()
+        period = case.periods[-1]
+        plain = _plain_run(ws, "s", period)
+        cache = AggregateCache(Path(tmp) / "cache")
+        cold = run_scheme(ws, "s", period, save=False, aggregates=cache).result.table
+        assert cache.stats.reused == []
+        warm = run_scheme(ws, "s", period, save=False, aggregates=cache).result.table
+        assert cache.stats.computed == []  # every aggregation came from the cache
+        _equal(plain, cold, "cold")
+        _equal(plain, warm, "warm")
+        # only scoring changed: nothing is aggregated again, and the result is a fresh run's
+        b.scheme("s", dump_yaml(_reweighted(case)))
+        plain2 = _plain_run(ws, "s", period)
+        warm2 = run_scheme(ws, "s", period, save=False, aggregates=cache).result.table
+        assert cache.stats.computed == []
+        _equal(plain2, warm2, "reweighted")
+
+
+def _tx(person: str, at: str, n: float) -> dict[str, Any]:
+    return {"person_id": person, "unit_id": HALL_OF[person], "at": at, "n": n, "c": "a"}
+
+
+def _two_sources(tmp: Path) -> WsBuilder:
+    b = WsBuilder(tmp).standard_org().standard_sources()
+    b.scheme("s", person_scheme([
+        scored("amt", "sum(n)", 60, {"rule": "linear", "floor": 0, "target": 100}),
+        scored("cnt", "count(*)", 40, {"rule": "linear", "floor": 0, "target": 4},
+               source="pz"),
+    ], grades=[[90, "优"], [0, "中"]]))
+    b.facts("tx", [_tx("P1", "2026-09-10 10:00:00", 50), _tx("P1", "2026-10-10 10:00:00", 80),
+                   _tx("P2", "2026-10-11 10:00:00", 20)])
+    b.facts("pz", [{"person_id": "P1", "at": "2026-10-05 09:00:00", "n": 1, "c": "x"}])
+    return b
+
+
+def test_only_the_changed_source_is_aggregated_again(tmp_path: Path) -> None:
+    b = _two_sources(tmp_path)
+    ws = b.workspace()
+    cache = AggregateCache(tmp_path / "cache")
+    run_scheme(ws, "s", "2026-10", save=False, aggregates=cache)
+    assert sorted(cache.stats.computed) == ["pz", "tx"]
+    # the pz formula changes, tx's does not: only pz is aggregated again
+    b.scheme("s", person_scheme([
+        scored("amt", "sum(n)", 60, {"rule": "linear", "floor": 0, "target": 100}),
+        scored("cnt", "sum(n)", 40, {"rule": "linear", "floor": 0, "target": 4}, source="pz"),
+    ], grades=[[90, "优"], [0, "中"]]))
+    t = run_scheme(ws, "s", "2026-10", save=False, aggregates=cache).result.table
+    assert cache.stats.reused == ["tx"] and cache.stats.computed == ["pz"]
+    got = t.set_index("id")
+    # P1: amt 80 → 60 × 80/100 = 48; cnt = sum(n) = 1 → 40 × 1/4 = 10; total 58
+    assert got.loc["P1", "total"] == 58.0
+    # P2: amt 20 → 60 × 0.2 = 12; no pz rows: missing, 0 points
+    assert got.loc["P2", "total"] == 12.0
+
+
+def test_reimport_invalidates_exactly_the_affected_periods(tmp_path: Path) -> None:
+    b = _two_sources(tmp_path)
+    ws = b.workspace()
+    cache = AggregateCache(tmp_path / "cache")
+    for p in ("2026-09", "2026-10"):
+        run_scheme(ws, "s", p, save=False, aggregates=cache)
+    kept = set(cache.entries())
+    assert len(kept) == 4  # two sources × two months
+
+    # facts of November only: September and October stay as they were
+    b.facts("tx", [_tx("P1", "2026-11-03 10:00:00", 7)])
+    for p in ("2026-09", "2026-10"):
+        run_scheme(ws, "s", p, save=False, aggregates=cache)
+        assert sorted(cache.stats.reused) == ["pz", "tx"], p
+
+    # October's tx replaced: only October's tx entry is computed again (and the old one goes)
+    path = tmp_path / "incoming" / "oct.csv"
+    path.write_text("person_id,unit_id,at,n,c,end_at\nP2,H1,2026-10-20 10:00:00,90,a,\n",
+                    encoding="utf-8")
+    import_file(ws.store, ws.org, ws.source("tx"), path, replace=Period.parse("2026-10"))
+    sep = run_scheme(ws, "s", "2026-09", save=False, aggregates=cache).result.table
+    assert sorted(cache.stats.reused) == ["pz", "tx"]
+    octo = run_scheme(ws, "s", "2026-10", save=False, aggregates=cache).result.table
+    assert cache.stats.reused == ["pz"] and cache.stats.computed == ["tx"]
+    now = set(cache.entries())
+    # October's old tx entry was replaced by the new version; the other three are the same
+    assert len(now) == 4 and len(kept - now) == 1 and len(now - kept) == 1
+    got = octo.set_index("id")
+    # after the replace, October has only P2's 90: P2 60 × 0.9 = 54; P1 only pz: 40 × 1/4 = 10
+    assert got.loc["P2", "total"] == 54.0 and got.loc["P1", "total"] == 10.0
+    # September unchanged: P1 50 → 60 × 0.5 = 30
+    assert sep.set_index("id").loc["P1", "total"] == 30.0
+    _equal(_plain_run(ws, "s", "2026-10"), octo, "after replace")
+
+
+def test_a_row_appended_to_a_period_invalidates_it(tmp_path: Path) -> None:
+    b = _two_sources(tmp_path)
+    ws = b.workspace()
+    cache = AggregateCache(tmp_path / "cache")
+    run_scheme(ws, "s", "2026-10", save=False, aggregates=cache)
+    b.facts("tx", [_tx("P2", "2026-10-25 10:00:00", 30)])
+    t = run_scheme(ws, "s", "2026-10", save=False, aggregates=cache).result.table
+    assert cache.stats.computed == ["tx"]
+    # P2: 20 + 30 = 50 → 60 × 0.5 = 30
+    assert t.set_index("id").loc["P2", "total"] == 30.0
