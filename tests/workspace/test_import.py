@@ -112,13 +112,19 @@ def test_every_error_listed_and_nothing_stored(ws: Workspace, tmp_path: Path) ->
                 "B6,,,2026-10-04 09:00,1,1,true\n")              # row 7: no person nor unit
     with pytest.raises(DataError) as info:
         load(ws, bad)
-    errors = {(e.row, e.reason.split(" ")[0]) for e in info.value.errors}
-    assert (2, "格式错误") in errors
-    assert (3, "人员编号不存在") in errors and (3, "格式错误") in errors
-    assert (4, "必填") in errors and (4, "格式错误") in errors
-    assert (5, "主键重复") in errors
-    assert (6, "主键已存在") in errors
-    assert (7, "人员与单位至少填一个") in errors
+    # every error at once, in row then column order, Chinese reasons only
+    got = [(e.row, e.column, e.value, e.reason) for e in info.value.errors]
+    assert got == [
+        (2, "amount", "abc", "格式错误：应为数字"),
+        (3, "person_id", "999", "人员编号不存在：组织架构中没有此人员"),
+        (3, "n", "1.5", "格式错误：应为整数"),
+        (4, "at", "", "必填：此格不能为空"),
+        (4, "ok", "maybe", "格式错误：应为“是”或“否”"),
+        (5, "txn_id", "B1", "主键重复：与本文件第 2 行相同"),
+        (6, "txn_id", "G1", "主键已存在：此前已导入过这条记录"),
+        (7, "person_id/unit_id", "", "人员与单位至少填一个"),
+    ]
+    assert all(e.code for e in info.value.errors)
     first = next(e for e in info.value.errors if e.row == 2)
     assert first.column == "amount" and first.value == "abc" and first.file == str(bad)
     assert "bad.csv:2 [amount] 'abc'" in str(info.value)
@@ -141,7 +147,8 @@ def test_missing_required_column_names_accepted_headers(ws: Workspace, tmp_path:
     with pytest.raises(DataError) as info:
         load(ws, bad)
     msg = str(info.value)
-    assert "at" in msg and "办理时间" in msg and "missing required column" in msg
+    assert "at" in msg and "办理时间" in msg and "缺少必需列" in msg
+    assert [e.column for e in info.value.errors] == ["营业厅编码", "办理时间"]  # source order
 
 
 def test_xlsx_with_title_row_and_header_row(ws: Workspace, tmp_path: Path) -> None:
@@ -206,7 +213,8 @@ def test_replace_period(ws: Workspace, tmp_path: Path) -> None:
     outside = write(tmp_path / "c.csv", "txn_id,person_id,unit_id,at\nN1,007,0101,2026-11-01\n")
     with pytest.raises(DataError) as info:
         load(ws, outside, replace=Period.parse("2026-10"))
-    assert "outside the replaced period" in str(info.value)
+    assert [(e.row, e.column, e.reason) for e in info.value.errors] == [
+        (2, "at", "不在替换的考核期 2026-10 内")]
 
 
 def test_gbk_csv(ws: Workspace, tmp_path: Path) -> None:
@@ -256,9 +264,9 @@ def test_a_declared_column_missing_from_the_file_is_an_error(strict: Workspace,
     with pytest.raises(DataError) as info:
         load_visits(strict, bad)
     (err,) = info.value.errors
-    assert (err.file, err.row, err.column) == (str(bad), 1, "score")
+    assert (err.file, err.row, err.column) == (str(bad), 1, "得分")  # its first alias
     # what would do, and what the file has
-    assert "得分, 分数" in err.reason and "检查编号, 工号, 时间, 备注" in err.reason
+    assert "score、得分、分数" in err.reason and "检查编号、工号、时间、备注" in err.reason
     assert "optional: true" in err.reason
     assert not strict.store.path.exists()  # refused before the store was opened
 
