@@ -102,27 +102,29 @@ def _typed(col: Column, ref: str, arrow_type: pa.DataType) -> str:
     if not pa.types.is_string(arrow_type) and not pa.types.is_large_string(arrow_type):
         if col.type == "string":
             return f"CAST({ref} AS VARCHAR)"
+        if col.type == "integer" and pa.types.is_integer(arrow_type):
+            return f"TRY_CAST({ref} AS BIGINT)"
         if col.type == "integer":  # 1.5 must not become 2 silently
             return (f"CASE WHEN TRY_CAST({ref} AS DOUBLE) = TRY_CAST({ref} AS BIGINT) "
                     f"THEN TRY_CAST({ref} AS BIGINT) END")
         return f"TRY_CAST({ref} AS {target})"
-    s = f"NULLIF(TRIM({ref}), '')"
+    # TRIM only where a cell starts or ends with a space: most cells do not, and trimming
+    # every cell was a tenth of a CSV import's time
+    s = (f"(CASE WHEN {ref} = '' THEN NULL WHEN {ref} ^@ ' ' OR suffix({ref}, ' ') "
+         f"THEN NULLIF(TRIM({ref}), '') ELSE {ref} END)")
     if col.type == "string":
         return s
     if col.type == "integer":
         return f"CASE WHEN regexp_full_match({s}, '[+-]?[0-9]+') THEN TRY_CAST({s} AS BIGINT) END"
-    if col.type == "decimal":
-        return f"TRY_CAST(REPLACE({s}, ',', '') AS DECIMAL(18,4))"
+    if col.type == "decimal":  # 1,234.50
+        return (f"TRY_CAST(CASE WHEN contains({s}, ',') THEN REPLACE({s}, ',', '') ELSE {s} END "
+                f"AS DECIMAL(18,4))")
     if col.type == "boolean":
         return (f"CASE WHEN lower({s}) IN ('true','t','1','yes','y','是','对') THEN TRUE "
                 f"WHEN lower({s}) IN ('false','f','0','no','n','否','错') THEN FALSE END")
-    d = f"REPLACE({s}, '/', '-')"
-    if col.type == "datetime":
-        return f"TRY_CAST({d} AS TIMESTAMP)"
-    # a date column: Excel date cells arrive as midnight datetimes
-    return (f"COALESCE(TRY_CAST({d} AS DATE), CASE WHEN TRY_CAST({d} AS TIMESTAMP) = "
-            f"CAST(TRY_CAST({d} AS TIMESTAMP) AS DATE) THEN CAST(TRY_CAST({d} AS TIMESTAMP) "
-            f"AS DATE) END)")
+    # DuckDB reads 2026/10/01 as 2026-10-01; a date column takes an Excel date cell (a
+    # midnight datetime) as its date
+    return f"TRY_CAST({s} AS {target})"
 
 
 def cluster_order(source: Source) -> list[str]:
@@ -194,8 +196,8 @@ class _Plan:
             checked_cols.append(f"{self.typed[col.name]} AS v{j}")
             v = f"v{j}"
             shown = ref if text else f"CAST({ref} AS VARCHAR)"
-            present = f"({ref} IS NOT NULL AND TRIM({ref}) <> '')" if text else \
-                f"({ref} IS NOT NULL)"
+            present = f"({ref} IS NOT NULL AND {ref} <> '' AND (NOT {ref} ^@ ' ' OR " \
+                f"TRIM({ref}) <> ''))" if text else f"({ref} IS NOT NULL)"
             label = headers[idx]
 
             def check(cond: str, code: str, value: str = shown, label: str = label,
