@@ -273,27 +273,35 @@ def _count_pass(con: duckdb.DuckDBPyConnection, plan: _Plan) -> tuple[list[int],
     return counts[:len(plan.checks)], dups
 
 
-def _stored_clashes(con: duckdb.DuckDBPyConnection, plan: _Plan, replace: Period | None) -> int:
-    """Creates ``_clash``: the file's rows whose key is already stored (outside the replaced
-    period); returns how many."""
+def _stored_sql(plan: _Plan, replace: Period | None) -> str | None:
+    """The file's rows whose key is already stored (outside the replaced period), as
+    (_row, key shown); None when nothing that could clash is stored."""
     source = plan.source
-    table = quote(source.table)
-    kept = f"SELECT {', '.join(quote(k) for k in source.key)} FROM {table}"
+    if not source.key:
+        return None
+    kept = f"SELECT {', '.join(quote(k) for k in source.key)} FROM {quote(source.table)}"
     if replace is not None:
         t = quote(source.time)
         kept += f" WHERE NOT ({t} >= DATE '{replace.start}' AND {t} < DATE '{replace.end}')"
-    ((stored,),) = con.execute(f"SELECT count(*) FROM ({kept})").fetchall()
+    on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in source.key)
+    return (f"SELECT t._row, {plan.key_shown} AS value FROM ({plan.typed_sql}) t "
+            f"SEMI JOIN ({kept}) s ON {on}")
+
+
+def _stored_clashes(con: duckdb.DuckDBPyConnection, plan: _Plan, replace: Period | None) -> int:
+    """How many of the file's rows have a key already stored."""
+    sql = _stored_sql(plan, replace)
+    if sql is None:
+        return 0
+    ((stored,),) = con.execute(f"SELECT count(*) FROM {quote(plan.source.table)}").fetchall()
     if not stored:
         return 0
-    on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in source.key)
-    con.execute(f"CREATE TEMP TABLE _clash AS SELECT t._row, {plan.key_shown} AS value FROM "
-                f"({plan.typed_sql}) t SEMI JOIN ({kept}) s ON {on}")
-    ((n,),) = con.execute("SELECT count(*) FROM _clash").fetchall()
+    ((n,),) = con.execute(f"SELECT count(*) FROM ({sql})").fetchall()
     return int(n)
 
 
 def _raise_errors(con: duckdb.DuckDBPyConnection, plan: _Plan, file: str, counts: list[int],
-                  dups: int, clashes: int, kept: int) -> None:
+                  dups: int, clashes: int, kept: int, replace: Period | None) -> None:
     """Raise DataError listing the first ``kept`` errors by row and column (every kind at
     once), with the count of all. A file of two million bad rows must not become two million
     Python objects (issue 11: 7.7 GB for one rejected upload)."""
@@ -304,8 +312,9 @@ def _raise_errors(con: duckdb.DuckDBPyConnection, plan: _Plan, file: str, counts
     failing = [(k, c) for k, c in enumerate(plan.checks) if counts[k]]
     if failing:
         any_bad = " OR ".join(f"({c.cond})" for _k, c in failing)
+        # each bad row has an error: the first ``kept`` of them hold the first errors
         con.execute(f"CREATE TEMP TABLE _bad AS SELECT * FROM ({plan.checked_sql}) "
-                    f"WHERE {any_bad}")
+                    f"WHERE {any_bad} ORDER BY _row LIMIT {int(kept)}")
         parts += [f"SELECT _row, {c.pos}, {k}, CAST({c.value} AS VARCHAR), NULL FROM _bad "
                   f"WHERE {c.cond}" for k, c in failing]
     n = len(plan.checks)
@@ -317,9 +326,10 @@ def _raise_errors(con: duckdb.DuckDBPyConnection, plan: _Plan, file: str, counts
                     f"({plan.typed_sql}) WHERE {present} GROUP BY {keys} HAVING count(*) > 1")
         parts.append(f"SELECT t._row, {plan.key_pos}, {n}, {plan.key_shown}, "
                      f"CAST(d._first AS VARCHAR) FROM ({plan.typed_sql}) t JOIN _dups d "
-                     f"ON {on} WHERE t._row > d._first")
+                     f"ON {on} WHERE t._row > d._first ORDER BY 1 LIMIT {int(kept)}")
     if clashes:
-        parts.append(f"SELECT _row, {plan.key_pos}, {n + 1}, value, NULL FROM _clash")
+        parts.append(f"SELECT _row, {plan.key_pos}, {n + 1}, value, NULL FROM "
+                     f"({_stored_sql(plan, replace)}) ORDER BY 1 LIMIT {int(kept)}")
     union = " UNION ALL ".join(f"({p})" for p in parts)
     rows = con.execute(f"SELECT * FROM ({union}) ORDER BY 1, 2, 3 LIMIT {int(kept)}").fetchall()
     errors: list[RowError] = []
@@ -376,8 +386,8 @@ def import_table(store: Store, org: Org, source: Source, raw: RawTable,
         con.register("k_units", _ids(org.units, scope.units))
         started, started_cpu = time.perf_counter(), time.process_time()
         counts, dups = _count_pass(con, plan)
-        clashes = _stored_clashes(con, plan, replace) if source.key else 0
-        _raise_errors(con, plan, file, counts, dups, clashes, limits.errors_kept)
+        clashes = _stored_clashes(con, plan, replace)
+        _raise_errors(con, plan, file, counts, dups, clashes, limits.errors_kept, replace)
         checked, checked_cpu = time.perf_counter(), time.process_time()
         deleted = 0
         con.execute("BEGIN TRANSACTION")

@@ -134,9 +134,9 @@ def replace_problem(user: Any, action: str, store: Store, source: Source,
             _known, allowed = _in_scope(model, user, action, ids)
             outside = sorted(set(ids) - allowed)
             if outside:
-                return (f"替换 {period} 会删除您管辖范围以外的数据 replacing {period} would delete "
-                        f"rows outside your scope: {', '.join(outside[:10])}"
-                        + (" …" if len(outside) > 10 else ""))
+                return _("替换 %(period)s 会删除您管辖范围以外的数据：%(ids)s") % {
+                    "period": period,
+                    "ids": "、".join(outside[:10]) + (" …" if len(outside) > 10 else "")}
     return None
 
 
@@ -183,7 +183,7 @@ def load_file(user: Any, action: str, load: DataLoad, path: Path, *,
                                      f"{type(exc).__name__}: {exc}".replace(str(path), name))
     message = ""
     if report.ignored_headers:
-        message = "未使用的列 ignored columns: " + ", ".join(report.ignored_headers)
+        message = _("未使用的列：%(headers)s") % {"headers": "、".join(report.ignored_headers)}
     return _record(load, stored=True, rows=report.rows, replaced=report.deleted, message=message)
 
 
