@@ -9,8 +9,9 @@ are written to a temporary CSV first, so that they pass exactly the checks a fil
 
 Scope: admins load anything. Anyone else may only load rows whose unit or person is in their
 scope (``Unit``/``Person``.objects.restrict(user, action)); the importer lists rows outside it
-with every other error of the file, in one pass (``outside_scope``). Replacing a period deletes every stored row of that
-period, so a scoped user may replace a period only when all its stored rows are in scope.
+with every other error of the file, in one pass (``outside_scope``). Replacing a period deletes
+every stored row of that period, so a scoped user may replace a period only when all its stored
+rows are in scope.
 """
 
 from __future__ import annotations
