@@ -17,6 +17,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: install sysdeps-demo sysdeps-test demo serve test bench bench-items clean
+.PHONY: bench-imports
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11 / needs $(PYTHON)"; exit 2; }
@@ -58,6 +59,10 @@ bench: install
 
 bench-items: install
 	$(BIN)/python -m bench.items $(ITEMS_ARGS)
+
+# Import speed, Parquet and CSV (bench.imports, options in IMPORTS_ARGS); not part of `make bench`.
+bench-imports: install
+	$(BIN)/python -m bench.imports $(IMPORTS_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

@@ -54,6 +54,10 @@ class RowError:
     column: str
     value: str
     reason: str
+    # what kind of problem (kaohe.workspace.reasons.REASONS) and its parameters, so that the
+    # web can show the reason in the reader's language; empty for reasons without a code
+    code: str = ""
+    params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.file}:{self.row} [{self.column}] {self.value!r}: {self.reason}"

@@ -111,5 +111,5 @@ def test_exit_statuses_for_bad_input(demo: Path, tmp_path: Path) -> None:
                    encoding="utf-8")
     done = kaohe("-w", str(demo), "import", "complaints", str(bad))
     assert done.returncode == 2
-    assert "bad.csv:2" in done.stderr and "unknown person id" in done.stderr
+    assert "bad.csv:2" in done.stderr and "人员编号不存在" in done.stderr
     assert kaohe("-w", str(tmp_path / "nowhere"), "check").returncode == 2

@@ -112,13 +112,19 @@ def test_every_error_listed_and_nothing_stored(ws: Workspace, tmp_path: Path) ->
                 "B6,,,2026-10-04 09:00,1,1,true\n")              # row 7: no person nor unit
     with pytest.raises(DataError) as info:
         load(ws, bad)
-    errors = {(e.row, e.reason.split(" ")[0]) for e in info.value.errors}
-    assert (2, "格式错误") in errors
-    assert (3, "人员编号不存在") in errors and (3, "格式错误") in errors
-    assert (4, "必填") in errors and (4, "格式错误") in errors
-    assert (5, "主键重复") in errors
-    assert (6, "主键已存在") in errors
-    assert (7, "人员与单位至少填一个") in errors
+    # every error at once, in row then column order, Chinese reasons only
+    got = [(e.row, e.column, e.value, e.reason) for e in info.value.errors]
+    assert got == [
+        (2, "amount", "abc", "格式错误：应为数字"),
+        (3, "person_id", "999", "人员编号不存在：组织架构中没有此人员"),
+        (3, "n", "1.5", "格式错误：应为整数"),
+        (4, "at", "", "必填：此格不能为空"),
+        (4, "ok", "maybe", "格式错误：应为“是”或“否”"),
+        (5, "txn_id", "B1", "主键重复：与本文件第 2 行相同"),
+        (6, "txn_id", "G1", "主键已存在：此前已导入过这条记录"),
+        (7, "person_id/unit_id", "", "人员与单位至少填一个"),
+    ]
+    assert all(e.code for e in info.value.errors)
     first = next(e for e in info.value.errors if e.row == 2)
     assert first.column == "amount" and first.value == "abc" and first.file == str(bad)
     assert "bad.csv:2 [amount] 'abc'" in str(info.value)
@@ -141,7 +147,8 @@ def test_missing_required_column_names_accepted_headers(ws: Workspace, tmp_path:
     with pytest.raises(DataError) as info:
         load(ws, bad)
     msg = str(info.value)
-    assert "at" in msg and "办理时间" in msg and "missing required column" in msg
+    assert "at" in msg and "办理时间" in msg and "缺少必需列" in msg
+    assert [e.column for e in info.value.errors] == ["营业厅编码", "办理时间"]  # source order
 
 
 def test_xlsx_with_title_row_and_header_row(ws: Workspace, tmp_path: Path) -> None:
@@ -206,7 +213,8 @@ def test_replace_period(ws: Workspace, tmp_path: Path) -> None:
     outside = write(tmp_path / "c.csv", "txn_id,person_id,unit_id,at\nN1,007,0101,2026-11-01\n")
     with pytest.raises(DataError) as info:
         load(ws, outside, replace=Period.parse("2026-10"))
-    assert "outside the replaced period" in str(info.value)
+    assert [(e.row, e.column, e.reason) for e in info.value.errors] == [
+        (2, "at", "不在替换的考核期 2026-10 内")]
 
 
 def test_gbk_csv(ws: Workspace, tmp_path: Path) -> None:
@@ -256,9 +264,9 @@ def test_a_declared_column_missing_from_the_file_is_an_error(strict: Workspace,
     with pytest.raises(DataError) as info:
         load_visits(strict, bad)
     (err,) = info.value.errors
-    assert (err.file, err.row, err.column) == (str(bad), 1, "score")
+    assert (err.file, err.row, err.column) == (str(bad), 1, "得分")  # its first alias
     # what would do, and what the file has
-    assert "得分, 分数" in err.reason and "检查编号, 工号, 时间, 备注" in err.reason
+    assert "score、得分、分数" in err.reason and "检查编号、工号、时间、备注" in err.reason
     assert "optional: true" in err.reason
     assert not strict.store.path.exists()  # refused before the store was opened
 
@@ -331,3 +339,98 @@ def test_junk_under_a_binary_suffix_is_a_clear_input_error(ws: Workspace, tmp_pa
     path.write_bytes(b"PAR1 not really" + bytes(range(256)) * 4)
     with pytest.raises(InputError, match=f"junk\\{suffix}"):
         load(ws, path)
+
+
+# --- issue 13 §3: allowed values, every error in one pass, scope ------------------------------
+
+LEVELS = SOURCE.replace("biz_type:  {type: string, aliases: [业务类型], optional: true}",
+                        "biz_type:  {type: string, aliases: [业务类型], optional: true, "
+                        "values: [一般, 较大, 重大]}")
+
+
+@pytest.fixture()
+def levels(ws: Workspace) -> Workspace:
+    (ws.root / "sources/transactions.yaml").write_text(LEVELS, encoding="utf-8")
+    return Workspace.open(ws.root)
+
+
+def test_a_value_not_allowed_is_a_row_error(levels: Workspace, tmp_path: Path) -> None:
+    bad = write(tmp_path / "v.csv", "流水号,营业员工号,营业厅编码,办理时间,业务类型\n"
+                "V1,007,0101,2026-10-01,一般\n"
+                "V2,007,0101,2026-10-02,很严重\n"     # row 3: not in the list
+                "V3,007,0101,2026-10-03, 重大 \n"     # spaces trimmed: allowed
+                "V4,007,0101,2026-10-04,\n"           # empty: allowed (not required)
+                "V5,007,0101,2026-10-05,一般。\n")    # row 6: not exactly a listed value
+    with pytest.raises(DataError) as info:
+        load(levels, bad)
+    assert [(e.row, e.column, e.value, e.reason, e.code) for e in info.value.errors] == [
+        (3, "业务类型", "很严重", "不是允许的值：应为 一般、较大、重大 之一", "not_allowed"),
+        (6, "业务类型", "一般。", "不是允许的值：应为 一般、较大、重大 之一", "not_allowed")]
+    good = write(tmp_path / "g.csv", "流水号,营业员工号,营业厅编码,办理时间,业务类型\n"
+                 "V1,007,0101,2026-10-01,一般\nV3,007,0101,2026-10-03, 重大 \n"
+                 "V4,007,0101,2026-10-04,\n")
+    assert load(levels, good).rows == 3  # type: ignore[attr-defined]
+    assert rows(levels, "SELECT txn_id, biz_type FROM fact_transactions ORDER BY 1") == [
+        ("V1", "一般"), ("V3", "重大"), ("V4", None)]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("{type: integer, values: [1, 2]}", "string"),
+    ("{type: string, values: []}", "non-empty"),
+    ("{type: string, values: 一般}", "non-empty"),
+    ("{type: string, values: [一般, 一般]}", "distinct"),
+])
+def test_values_must_be_a_list_on_a_string_column(tmp_path: Path, spec: str,
+                                                  message: str) -> None:
+    from kaohe.errors import ConfigError
+    from kaohe.workspace.sources import load_source
+
+    path = write(tmp_path / "s.yaml", "name: s\ntime: at\nperson: p\ncolumns:\n"
+                 f"  p: {{type: string}}\n  at: {{type: date}}\n  level: {spec}\n")
+    with pytest.raises(ConfigError, match=f"columns.level.values.*{message}"):
+        load_source(path)
+
+
+def test_scope_errors_come_with_every_other_error(ws: Workspace, tmp_path: Path) -> None:
+    """The web's scope (known ids the uploader may not load) is checked in the same pass as
+    everything else: one import lists the out-of-scope row and the others together."""
+    from kaohe.workspace.importer import Scope
+
+    bad = write(tmp_path / "s.csv", "流水号,营业员工号,营业厅编码,办理时间,金额\n"
+                "S1,007,0101,2026-10-01,1\n"           # row 2: fine
+                "S2,0070,0101,2026-10-01,1\n"          # row 3: 0070 outside the scope
+                "S3,9999,0101,2026-10-01,x\n"          # row 4: unknown person, bad amount
+                "S1,007,0101,2026-10-02,1\n")          # row 5: repeats row 2's key
+    with pytest.raises(DataError) as info:
+        import_file(ws.store, ws.org, ws.sources["transactions"], bad,
+                    scope=Scope(people=frozenset({"0070"})))
+    assert [(e.row, e.column, e.code) for e in info.value.errors] == [
+        (3, "营业员工号", "outside_scope"), (4, "营业员工号", "unknown_person"),
+        (4, "金额", "decimal"), (5, "流水号", "duplicate_key")]
+    assert info.value.total == 4
+    # a unit outside the scope: every row names hall 0101
+    with pytest.raises(DataError) as info:
+        import_file(ws.store, ws.org, ws.sources["transactions"], bad,
+                    scope=Scope(units=frozenset({"0101"})))
+    assert sum(e.code == "outside_scope" for e in info.value.errors) == 4
+
+
+def test_errors_of_a_hand_built_parquet(ws: Workspace, tmp_path: Path) -> None:
+    """Typed Parquet columns go through the same checks as CSV text; within a row, errors
+    follow the file's column order, the key's last."""
+    import datetime as dt
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({
+        "txn_id": ["P1", "P1", None], "person_id": ["007", "x", "0070"],
+        "unit_id": ["0101", "0101", "0101"],
+        "at": pa.array([dt.datetime(2026, 10, 1, 8), None, dt.datetime(2026, 10, 2, 9)]),
+        "n": pa.array([1.0, 2.5, 3.0], pa.float64()),  # 2.5 is no integer
+    }), path)
+    with pytest.raises(DataError) as info:
+        load(ws, path)
+    # a Parquet file has no header row: its first data row is row 1
+    assert [(e.row, e.column, e.value, e.code) for e in info.value.errors] == [
+        (2, "person_id", "x", "unknown_person"), (2, "at", "", "required"),
+        (2, "n", "2.5", "integer"), (2, "txn_id", "P1", "duplicate_key"),
+        (3, "txn_id", "", "required")]
+    assert info.value.errors[3].reason == "主键重复：与本文件第 1 行相同"

@@ -22,6 +22,8 @@ class Column:
     # A file may lack this column altogether (its cells are then empty); any other declared
     # column missing from a file's headers rejects the file.
     optional: bool = False
+    # The only values a text column may hold (``values: [一般, 较大, 重大]``); empty: any text.
+    values: tuple[str, ...] = ()
 
     @property
     def numeric(self) -> bool:
@@ -80,7 +82,7 @@ class Source:
 
 
 _KEYS = {"name", "title", "time", "person", "unit", "key", "columns", "header_row", "sequence"}
-_COL_KEYS = {"type", "aliases", "required", "optional"}
+_COL_KEYS = {"type", "aliases", "required", "optional", "values"}
 
 
 def load_source(path: Path) -> Source:
@@ -116,7 +118,7 @@ def load_source(path: Path) -> Source:
             raise ConfigError(f"{cw}: required 与 optional 不能同时为 true; a column cannot be "
                               "both required and optional")
         columns.append(Column(str(cname), ctype, tuple(str(a) for a in aliases), required,
-                              optional))
+                              optional, _values(spec.get("values"), ctype, cw)))
     names = {c.name for c in columns}
     time = data.get("time")
     person = data.get("person")
@@ -150,6 +152,24 @@ def load_source(path: Path) -> Source:
         key=tuple(str(k) for k in key), columns=tuple(columns), header_row=header_row,
         sequences=_sequences(data.get("sequence"), names, where),
     )
+
+
+def _values(data: object, ctype: str, where: str) -> tuple[str, ...]:
+    """``values:`` of a column: the allowed texts of a string column, e.g. [一般, 较大, 重大]."""
+    if data is None:
+        return ()
+    if ctype != "string":
+        raise ConfigError(f"{where}.values: 只有文本列（type: string）可以列出允许的值 only a "
+                          "string column can list its allowed values")
+    if not isinstance(data, list) or not data or any(
+            isinstance(v, (dict, list)) or v is None for v in data):
+        raise ConfigError(f"{where}.values: 应为非空列表 must be a non-empty list of values, "
+                          "e.g. [一般, 较大, 重大]")
+    out = tuple(str(v).strip() for v in data)
+    if any(not v for v in out) or len(set(out)) != len(out):
+        raise ConfigError(f"{where}.values: 不能有空值或重复值 values must be non-empty and "
+                          "distinct")
+    return out
 
 
 def _sequences(data: object, names: set[str], where: str) -> tuple[SequenceColumn, ...]:

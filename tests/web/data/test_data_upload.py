@@ -48,7 +48,7 @@ class UploadTests(WorldTestCase):
         self.assertEqual(load.rows, 0)
         got = [(e["row"], e["column"], e["value"]) for e in load.errors]
         self.assertEqual(got, [(3, "答题日期", "2026-11-31"), (4, "员工工号", "NOPE999"),
-                               (4, "得分", "abc"), (5, "person_id+day", f"{clerk}/2026-11-01")])
+                               (4, "得分", "abc"), (5, "员工工号+答题日期", f"{clerk}/2026-11-01")])
         self.assertEqual(count("fact_quiz"), before)
         page = self.get_as("admin", reverse("data:load", args=[load.pk])).content.decode()
         for needle in ("2026-11-31", "NOPE999", "abc", "4 个错误"):
@@ -195,3 +195,65 @@ class RefusedFileTests(WorldTestCase):
                                 {"source": "quiz", "file": csv_file("a\n")})
         self.assertEqual(response.status_code, 403)
         self.assertFalse(DataLoad.objects.exists())
+
+
+class EverythingAtOnceTests(WorldTestCase):
+    """Issue 13 §3: an upload with seven bad rows once listed only the row outside the
+    assessor's scope; the others appeared after a second upload. Now one upload lists all
+    seven, each with its row, the file's own header and a Chinese reason."""
+
+    HEADER = "投诉编号,被投诉人工号,营业厅编码,投诉时间,投诉级别,投诉类别\n"
+
+    def test_seven_bad_rows_in_one_upload(self) -> None:
+        clerk, other = self.world.clerk.pk, self.world.other_clerk.pk
+        hall = self.world.hall.pk
+        text = (self.HEADER
+                + f"TSX1,{clerk},{hall},2026-11-02 10:00,一般,服务态度\n"    # row 2: fine
+                + f"TSX2,{other},,2026-11-02 11:00,一般,服务态度\n"          # 3: other branch
+                + f"TSX3,NOPE9,{hall},2026-11-02 12:00,一般,服务态度\n"      # 4: unknown person
+                + f"TSX4,{clerk},{hall},2026-11-31 09:00,一般,服务态度\n"    # 5: no 31 Nov
+                + f"TSX5,{clerk},{hall},2026-11-03 09:00,很严重,服务态度\n"  # 6: not a level
+                + f"TSX1,{clerk},{hall},2026-11-03 10:00,重大,服务态度\n"    # 7: repeats row 2
+                + f",{clerk},{hall},2026-11-03 11:00,一般,服务态度\n"        # 8: no id
+                + "TSX8,,,2026-11-03 12:00,一般,等候时间\n")                 # 9: nobody named
+        before = count("fact_complaints")
+        self.post_as("assessor", reverse("data:upload"),
+                     {"source": "complaints", "file": csv_file(text, "complaints.csv")})
+        load = DataLoad.objects.get()
+        self.assertEqual(load.status, DataLoad.Status.REJECTED)
+        got = [(e["row"], e["column"], e["value"], e["reason"]) for e in load.errors]
+        self.assertEqual(got, [
+            (3, "被投诉人工号", other, "不在您的管辖范围内：只能导入您所管单位及其人员的数据"),
+            (4, "被投诉人工号", "NOPE9", "人员编号不存在：组织架构中没有此人员"),
+            (5, "投诉时间", "2026-11-31 09:00", "格式错误：应为日期时间，如 2026-10-01 09:30"),
+            (6, "投诉级别", "很严重", "不是允许的值：应为 一般、较大、重大 之一"),
+            (7, "投诉编号", "TSX1", "主键重复：与本文件第 2 行相同"),
+            (8, "投诉编号", "", "必填：此格不能为空"),
+            (9, "被投诉人工号/营业厅编码", "", "人员与单位至少填一个"),
+        ])
+        self.assertEqual(load.error_count, 7)
+        self.assertEqual(count("fact_complaints"), before)
+        page = self.get_as("assessor", reverse("data:load", args=[load.pk])).content.decode()
+        for needle in ("很严重", "不是允许的值", "被投诉人工号/营业厅编码", "7 个错误"):
+            self.assertIn(needle, page)
+        for internal in ("complaint_id", "person_id", "unit_id", "outside your scope"):
+            self.assertNotIn(internal, page)
+
+    def test_reasons_in_english_for_the_english_interface(self) -> None:
+        from django.utils import translation
+
+        from kaohe.web.data.services import shown_reason
+        from kaohe.workspace.reasons import REASONS
+
+        error = {"row": 6, "column": "投诉级别", "value": "很严重", "code": "not_allowed",
+                 "params": {"values": "一般、较大、重大"}, "reason": "不是允许的值：…"}
+        with translation.override("en"):
+            self.assertEqual(shown_reason(error),
+                             "Not an allowed value: expected one of 一般、较大、重大")
+            # every reason the importer can give has its English sentence
+            untranslated = [t for t in REASONS.values() if translation.gettext(t) == t]
+            self.assertEqual(untranslated, [])
+        with translation.override("zh-hans"):
+            self.assertEqual(shown_reason(error), "不是允许的值：应为 一般、较大、重大 之一")
+        # loads stored before reasons had codes show their text as it was
+        self.assertEqual(shown_reason({"reason": "bad"}), "bad")

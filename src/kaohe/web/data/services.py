@@ -8,9 +8,10 @@ bounded (``workspace.limits``) but slow, and runs and pages must not wait for it
 are written to a temporary CSV first, so that they pass exactly the checks a file does.
 
 Scope: admins load anything. Anyone else may only load rows whose unit or person is in their
-scope (``Unit``/``Person``.objects.restrict(user, action)); rows outside it are listed and the
-load is rejected before the importer runs. Replacing a period deletes every stored row of that
-period, so a scoped user may replace a period only when all its stored rows are in scope.
+scope (``Unit``/``Person``.objects.restrict(user, action)); the importer lists rows outside it
+with every other error of the file, in one pass (``outside_scope``). Replacing a period deletes
+every stored row of that period, so a scoped user may replace a period only when all its stored
+rows are in scope.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from kaohe.errors import DataError, KaoheError, RowError
 from kaohe.periods import Period
@@ -32,13 +35,14 @@ from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.workspace import store_lock, workspace
 from kaohe.web.data.models import DataLoad
 from kaohe.web.org.models import Person, Unit
-from kaohe.workspace.importer import import_table, map_headers
+from kaohe.workspace.importer import Scope, import_table, map_headers
+from kaohe.workspace.reasons import REASONS, reason_text
 from kaohe.workspace.sources import Source
 from kaohe.workspace.store import Store, quote
 from kaohe.workspace.tables import RawTable, read_table
 
 log = logging.getLogger(__name__)
-OUTSIDE = "不在您的管辖范围内 outside your scope"
+OUTSIDE = REASONS["outside_scope"]
 _CHUNK = 500  # ids per IN (...) query
 
 
@@ -56,7 +60,20 @@ class Outcome:
 def row_dicts(errors: Iterable[RowError], file_name: str) -> list[dict[str, Any]]:
     """RowErrors as JSON for ``DataLoad.errors`` (the temporary path is not kept)."""
     return [{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason,
-             "file": file_name} for e in errors]
+             "file": file_name, **({"code": e.code, "params": dict(e.params)} if e.code else {})}
+            for e in errors]
+
+
+def shown_reason(error: dict[str, Any]) -> str:
+    """An error's reason in the reader's language: from its code when it has one (the
+    importer's reasons are the catalogue's msgids), else as stored (older loads)."""
+    code = error.get("code")
+    if code in REASONS:
+        try:
+            return reason_text(code, error.get("params") or {}, gettext)
+        except (KeyError, TypeError, ValueError):  # a catalogue entry with other placeholders
+            return str(error.get("reason", ""))
+    return str(error.get("reason", ""))
 
 
 def _in_scope(model: Any, user: Any, action: str, ids: Sequence[str]) -> tuple[set[str], set[str]]:
@@ -78,34 +95,24 @@ def _column_text(raw: RawTable, idx: int) -> pa.ChunkedArray:
     return pc.utf8_trim_whitespace(col)
 
 
-def scope_errors(user: Any, action: str, source: Source, raw: RawTable,
-                 file_name: str, kept: int | None = None) -> tuple[list[RowError], int]:
-    """Rows whose unit or person is a known id outside the user's scope (unknown ids are the
-    importer's to report): the first ``kept`` (all when None) by row, and how many in all."""
+def outside_scope(user: Any, action: str, source: Source, raw: RawTable) -> Scope | None:
+    """The known people and units named in ``raw`` that ``user`` may not load (None for
+    admins). The importer reports each row naming one together with every other error of the
+    file (issue 13: an upload once listed only these, and its other errors after a second try);
+    ids the org does not know are the importer's "unknown" errors."""
     if scope_of(user).everything:
-        return [], 0
+        return None
     found, _errors, _ignored = map_headers(source, raw)
-    out: list[RowError] = []
-    total = 0
+    outside: dict[str, frozenset[str]] = {}
     for column, model in ((source.unit, Unit), (source.person, Person)):
         if not column or column not in found:
             continue
-        idx = found[column]
-        values = _column_text(raw, idx)
+        values = _column_text(raw, found[column])
         distinct = [v for v in pc.unique(values).to_pylist() if v]
         known, allowed = _in_scope(model, user, action, distinct)
-        outside = sorted(known - allowed)
-        if not outside:
-            continue
-        mask = pc.is_in(values, value_set=pa.array(outside, pa.string()))
-        rows = pc.indices_nonzero(pc.fill_null(mask, False))
-        total += len(rows)
-        if kept is not None:
-            rows = rows[:kept]  # the first rows of this column; merged and cut again below
-        out += [RowError(file_name, raw.row_offset + r, raw.headers[idx], values[r].as_py(),
-                         OUTSIDE) for r in rows.to_pylist()]
-    out.sort(key=lambda e: (e.row, e.column))
-    return (out if kept is None else out[:kept]), total
+        outside[column] = frozenset(known - allowed)
+    return Scope(people=outside.get(source.person or "", frozenset()),
+                 units=outside.get(source.unit or "", frozenset()))
 
 
 def replace_problem(user: Any, action: str, store: Store, source: Source,
@@ -128,9 +135,9 @@ def replace_problem(user: Any, action: str, store: Store, source: Source,
             _known, allowed = _in_scope(model, user, action, ids)
             outside = sorted(set(ids) - allowed)
             if outside:
-                return (f"替换 {period} 会删除您管辖范围以外的数据 replacing {period} would delete "
-                        f"rows outside your scope: {', '.join(outside[:10])}"
-                        + (" …" if len(outside) > 10 else ""))
+                return _("替换 %(period)s 会删除您管辖范围以外的数据：%(ids)s") % {
+                    "period": period,
+                    "ids": "、".join(outside[:10]) + (" …" if len(outside) > 10 else "")}
     return None
 
 
@@ -159,21 +166,16 @@ def load_file(user: Any, action: str, load: DataLoad, path: Path, *,
         period = Period.parse(load.replace_period) if load.replace_period else None
         # Read and scope-check outside the store lock: neither touches the store.
         raw = read_table(path, header_row or source.header_row, sheet, limits)
-        if not scope_of(user).everything:
-            bad, total = scope_errors(user, action, source, raw, name, limits.errors_kept)
-            if bad:
-                return _record(load, errors=row_dicts(bad, name), error_count=total,
-                               message=f"{total} 行超出管辖范围 rows outside your scope")
+        scope = outside_scope(user, action, source, raw)
         with store_lock:
             if period is not None and not scope_of(user).everything:
                 problem = replace_problem(user, action, ws.store, source, period)
                 if problem:
                     return _record(load, message=problem)
-            report = import_table(ws.store, ws.org, source, raw, period, limits)
+            report = import_table(ws.store, ws.org, source, raw, period, limits, scope)
     except DataError as exc:
         return _record(load, errors=row_dicts(exc.errors, name), error_count=exc.total,
-                       message=f"{exc.total} 个错误，未保存任何数据 "
-                               f"{exc.total} error(s), nothing stored")
+                       message=_("%(n)s 个错误，未保存任何数据") % {"n": exc.total})
     except KaoheError as exc:
         return _record(load, message=str(exc).replace(str(path), name))
     except Exception as exc:  # a damaged file can fail deep inside pyarrow or openpyxl
@@ -182,7 +184,7 @@ def load_file(user: Any, action: str, load: DataLoad, path: Path, *,
                                      f"{type(exc).__name__}: {exc}".replace(str(path), name))
     message = ""
     if report.ignored_headers:
-        message = "未使用的列 ignored columns: " + ", ".join(report.ignored_headers)
+        message = _("未使用的列：%(headers)s") % {"headers": "、".join(report.ignored_headers)}
     return _record(load, stored=True, rows=report.rows, replaced=report.deleted, message=message)
 
 

@@ -8,7 +8,7 @@ may not take the action at all, the login page for anonymous users):
   see those); hall heads and inspectors see their own form entries (of their hall / outlets).
   Staff and channel partners: 403.
 - ``data:upload`` (action "import"): admins and assessors. Assessors may only load rows of
-  their subtree (``services.scope_errors``).
+  their subtree (``services.outside_scope``), reported with every other error of the file.
 
 Inspections and the head's entries are in ``data.entry_views``.
 """
@@ -37,7 +37,7 @@ from kaohe.web.core.roles import Action, can
 from kaohe.web.core.workspace import workspace
 from kaohe.web.data.forms import UploadForm
 from kaohe.web.data.models import DataLoad
-from kaohe.web.data.services import load_file
+from kaohe.web.data.services import load_file, shown_reason
 from kaohe.web.data.uploads import TooLarge
 
 PER_PAGE = 50
@@ -88,6 +88,7 @@ def load_detail(request: HttpRequest, pk: int) -> HttpResponse:
     load = get_object_or_404(loads_for(request.user).select_related("loaded_by", "unit"), pk=pk)
     errors = [e if isinstance(e, dict) else {"reason": str(e)} for e in load.errors]
     page = Paginator(errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = [{**e, "reason": shown_reason(e)} for e in page.object_list]
     return render(request, "data/load.html", {"load": load, "page": page,
                                               "error_count": max(load.error_count, len(errors)),
                                               "not_kept": load.errors_not_kept})
@@ -106,7 +107,7 @@ def load_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     for e in load.errors:  # values are the file's cells: text a spreadsheet won't evaluate
         e = e if isinstance(e, dict) else {"reason": str(e)}
         writer.writerow(csv_row([e.get("row", ""), e.get("column", ""), e.get("value", ""),
-                                 e.get("reason", "")]))
+                                 shown_reason(e)]))
     if load.errors_not_kept:
         writer.writerow(csv_row(["", "", "", not_kept_text(load.errors_not_kept)]))
     return response
