@@ -81,6 +81,9 @@ class RunResult:
     payout_lines: tuple[str, ...] = ()  # line names in order (a payout has at least one)
     alerts: tuple[str, ...] = ()  # the grade labels that are warnings, most severe first
     has_caps: bool = False  # the scheme sets caps: the JSON lists what was capped
+    # the scheme's own rules (grades, caps, demotion, elimination, alerts, payout) as Chinese
+    # sentences (kaohe.scheme.sentences.scheme_sentences), for reports and notices
+    scheme_rules: tuple[str, ...] = ()
 
     def entities(self) -> list[dict[str, Any]]:
         """Entities as in the JSON result (spec §6)."""

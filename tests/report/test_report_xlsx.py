@@ -190,17 +190,20 @@ def test_chart_top_30(result_factory: Any, rows_factory: Any, tmp_path: Path) ->
 def test_indicator_sheet(book: openpyxl.Workbook) -> None:
     ws = book["指标说明 Indicators"]
     rows = _rows(ws)
-    assert rows[0] == ("代码", "名称", "角色", "权重", "数据来源", "计算公式", "计分规则", "缺失处理")
-    by_code = {r[0]: r for r in rows[1:7]}
-    assert list(by_code) == ["volume", "on_time", "inspection", "praise", "major_complaint",
-                             "wait"]
-    assert by_code["volume"] == ("volume", "业务办理量", "计分", 40, "transactions", "count(*)",
-                                 "linear floor=0 target=300", "记 0 分")
-    assert by_code["on_time"][2] == "计分" and by_code["on_time"][7] == "记满分（权重分）"
-    assert by_code["praise"][2] == "加分" and by_code["praise"][3] is None
-    assert by_code["praise"][7] == "不加分"
-    assert by_code["major_complaint"][2] == "否决" and by_code["major_complaint"][7] == "不否决"
-    assert by_code["wait"][2] == "仅展示" and by_code["wait"][4] == "派生指标 derived"
+    assert rows[0] == ("指标", "类别", "权重", "口径", "计分规则", "缺失处理", "显示格式")
+    by_name = {r[0]: r for r in rows[1:7]}
+    assert list(by_name) == ["业务办理量", "工单及时率", "明查暗访扣分", "表扬加分", "重大投诉",
+                             "平均等候时长"]
+    # the 口径 and the sentence the result carries; no formula anywhere on the sheet
+    assert by_name["业务办理量"] == ("业务办理量", "计分", 40, "本月以本人工号办理的业务笔数。",
+                                "目标 300 笔得满分 40 分，按比例计分", "记 0 分", "数量（笔）")
+    assert not any("count(" in str(c) for r in rows for c in r)
+    assert by_name["工单及时率"][1] == "计分" and by_name["工单及时率"][5] == "记满分（权重分）"
+    assert by_name["工单及时率"][3] == "—" and by_name["工单及时率"][6] == "数值"
+    assert by_name["表扬加分"][1] == "加分" and by_name["表扬加分"][2] is None
+    assert by_name["表扬加分"][5] == "不加分"
+    assert by_name["重大投诉"][1] == "否决" and by_name["重大投诉"][5] == "不否决"
+    assert by_name["平均等候时长"][1] == "仅展示"
     notes = [r[0] for r in rows[7:] if r[0]]
     assert notes[0] == "说明 Notes"
     assert any("五星 ≥ 95" in n for n in notes)

@@ -26,6 +26,7 @@ from kaohe.engine.org_tables import attribute_kinds, org_inputs, org_names, with
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
 from kaohe.results import RunResult, indicator_infos
+from kaohe.scheme.sentences import scheme_sentences
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.org import Org
 from kaohe.workspace.sources import IMPORT_ORDER, RESULTS_PREFIX, Source
@@ -207,7 +208,7 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     result = RunResult(
         scheme=scheme.code, title=scheme.name, period=str(period), run_id=run_id,
         entity=scheme.entity, peers=scheme.peers,
-        indicators=indicator_infos(scheme),
+        indicators=indicator_infos(scheme), scheme_rules=tuple(scheme_sentences(scheme)),
         grades=scheme.grades, table=df, engine=engine, has_payout=scheme.payout is not None,
         **consequence_fields(scheme),
     )

@@ -28,7 +28,11 @@ INDICATORS_SHEET = "指标说明 Indicators"
 CHART_TOP = 30
 NO_GRADE = "无等级"
 DERIVED = "派生指标 derived"
-INDICATOR_HEADERS = ("代码", "名称", "角色", "权重", "数据来源", "计算公式", "计分规则", "缺失处理")
+# 口径 and the rule as a sentence for people; no formula (issue 13: the workbook is sent to
+# the halls; the formula stays in the scheme, for those who write schemes).
+INDICATOR_HEADERS = ("指标", "类别", "权重", "口径", "计分规则", "缺失处理", "显示格式")
+FORMAT_ZH = {"percent": "百分比", "count": "数量", "yuan": "金额（元）", "hours": "小时",
+             "score": "分数", "number": "数值"}
 
 
 def top_rows(rows: list[Row], n: int = CHART_TOP) -> list[Row]:
@@ -156,13 +160,16 @@ def write_indicators(book: Workbook, fmts: Formats, result: RunResult) -> None:
     for c, h in enumerate(INDICATOR_HEADERS):
         ws.write_string(0, c, h, fmts.header)
     for i, ind in enumerate(result.indicators):
-        cells = [ind.code, ind.name, role_zh(ind.role), ind.weight, ind.source or DERIVED,
-                 ind.formula, ind.rule, missing_zh(ind.missing, ind.role)]
+        fmt = FORMAT_ZH.get(ind.format.kind, "") + (f"（{ind.format.unit}）" if ind.format and
+                                                   ind.format.unit else "") \
+            if ind.format else FORMAT_ZH["number"]
+        cells = [ind.name, role_zh(ind.role), ind.weight, ind.description or "—",
+                 ind.sentence or ind.rule, missing_zh(ind.missing, ind.role), fmt]
         for c, value in enumerate(cells):
-            fmt = fmts.cell("text") if c == 3 else fmts.wrap
-            write_cell(ws, i + 1, c, value, fmt)
-    # Fixed widths: formulas and rules wrap inside their cells instead of stretching the sheet.
-    for c, width in enumerate((14, 18, 8, 8, 16, 48, 36, 26)):
+            fmt_ = fmts.cell("text") if c == 2 else fmts.wrap
+            write_cell(ws, i + 1, c, value, fmt_)
+    # Fixed widths: 口径 and rules wrap inside their cells instead of stretching the sheet.
+    for c, width in enumerate((18, 8, 8, 44, 48, 22, 12)):
         ws.set_column(c, c, width)
     ws.freeze_panes(1, 0)
 
@@ -176,7 +183,8 @@ def write_indicators(book: Workbook, fmts: Formats, result: RunResult) -> None:
         "数据缺失的指标不加分、不扣分、不否决；a missing value gives no bonus, "
         "no penalty and no veto",
     ]
-    if result.grades:
+    notes += list(result.scheme_rules)
+    if result.grades and not result.scheme_rules:
         bands = "；".join(f"{label} ≥ {low:g}" for low, label in result.grades)
         notes.append(f"等级 grades: {bands}")
     for j, text in enumerate(notes):

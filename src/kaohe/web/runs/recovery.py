@@ -126,6 +126,7 @@ def stored_result(ws: Any, run: Run) -> Any:
     from kaohe.engine.inputs import pop_table, population
     from kaohe.periods import parse_period
     from kaohe.results import RunResult, indicator_infos
+    from kaohe.scheme.sentences import scheme_sentences
     from kaohe.scheme.loader import parse_scheme
 
     store = ws.store
@@ -164,6 +165,6 @@ def stored_result(ws: Any, run: Run) -> Any:
     return RunResult(
         scheme=scheme.code, title=scheme.name, period=str(period), run_id=run.engine_run_id,
         entity=scheme.entity, peers=scheme.peers,
-        indicators=indicator_infos(scheme),
+        indicators=indicator_infos(scheme), scheme_rules=tuple(scheme_sentences(scheme)),
         grades=scheme.grades, table=table, engine=str(engine),
         has_payout=scheme.payout is not None)
