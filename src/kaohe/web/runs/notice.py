@@ -492,7 +492,9 @@ def notice_pdf(n: Notice) -> bytes:
     pdf.set_font("cjk", size=11)
     pdf.multi_cell(0, 6.5, _("各单位："), new_x="LMARGIN", new_y="NEXT")
     for para in summary_paragraphs(n):
-        pdf.multi_cell(0, 6.5, "　　" + para, new_x="LMARGIN", new_y="NEXT")
+        # left-aligned: a justified line is written as a TJ array with spacing, which text
+        # search and copy-paste read less reliably
+        pdf.multi_cell(0, 6.5, "　　" + para, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(0, 6.5, "　　" + _("具体结果通报如下。"), new_x="LMARGIN", new_y="NEXT")
 
     heading(_("一、等级分布"))
