@@ -18,12 +18,12 @@ from kaohe.report.common import (
     plain,
     role_zh,
 )
-from kaohe.report.xlsx_style import Formats, set_widths, shown_width, write_cell
+from kaohe.report.xlsx_style import Formats, print_setup, set_widths, shown_width, write_cell
 from kaohe.results import RunResult
 
-CHART_SHEET = "图表 Chart"
-GRADES_SHEET = "等级分布 Grades"
-INDICATORS_SHEET = "指标说明 Indicators"
+CHART_SHEET = "图表"
+GRADES_SHEET = "等级分布"
+INDICATORS_SHEET = "指标说明"
 # More bars than this are unreadable on one screen; the ranking sheet has everyone.
 CHART_TOP = 30
 NO_GRADE = "无等级"
@@ -55,6 +55,7 @@ def write_chart(book: Workbook, fmts: Formats, result: RunResult, rows: list[Row
     """A horizontal bar chart of the top totals; its data sits beside it in the same sheet,
     because the ranking sheet is ordered by group and its top totals are not contiguous."""
     ws = book.add_worksheet(CHART_SHEET)
+    print_setup(ws)
     top = top_rows(rows)
     headers = ["名次", "名称", "分组", "总分"] if result.peers else ["名次", "名称", "总分"]
     for c, h in enumerate(headers):
@@ -116,6 +117,7 @@ def grade_counts(result: RunResult, rows: list[Row]) -> list[tuple[str, float | 
 
 def write_grades(book: Workbook, fmts: Formats, result: RunResult, rows: list[Row]) -> None:
     ws = book.add_worksheet(GRADES_SHEET)
+    print_setup(ws)
     headers = ["等级", "分数线", "人数" if result.entity == "person" else "数量", "占比"]
     for c, h in enumerate(headers):
         ws.write_string(0, c, h, fmts.header)
@@ -157,6 +159,7 @@ def write_grades(book: Workbook, fmts: Formats, result: RunResult, rows: list[Ro
 def write_indicators(book: Workbook, fmts: Formats, result: RunResult) -> None:
     """What each indicator is and how it scores, so the notice can be read without the scheme."""
     ws = book.add_worksheet(INDICATORS_SHEET)
+    print_setup(ws)
     for c, h in enumerate(INDICATOR_HEADERS):
         ws.write_string(0, c, h, fmts.header)
     for i, ind in enumerate(result.indicators):
