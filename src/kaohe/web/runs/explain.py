@@ -58,6 +58,14 @@ class IndicatorLine:
     value_text: str = "—"  # the value in the indicator's format (96.5%, ¥3,999.00)
 
 
+def shows_formulas(user: Any) -> bool:
+    """Formulas, engine parameters and source names are for those who write and check the
+    schemes (admins and assessors); everyone else reads the 口径 and the rule's sentence."""
+    from kaohe.web.core.roles import Role, role_of
+
+    return role_of(user) in (Role.ADMIN, Role.ASSESSOR)
+
+
 def english() -> bool:
     return (get_language() or "zh-hans").lower().startswith("en")
 

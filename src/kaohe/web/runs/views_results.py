@@ -31,7 +31,7 @@ from kaohe.web.core.roles import Action, Role, can, role_of
 from kaohe.web.org.models import Unit
 from kaohe.web.runs import cells, charts, scores_cache
 from kaohe.web.runs.explain import (definition_of, definitions, fact_rows, fact_source,
-                                   indicator_lines, point_indicators)
+                                   indicator_lines, point_indicators, shows_formulas)
 from kaohe.web.runs.notice import effective_ids
 from kaohe.web.runs.models import Result, Run, Score
 
@@ -57,12 +57,6 @@ def _done_run(user: Any, pk: int) -> Run:
                             pk=pk, status=Run.Status.DONE)
     _check_entity_kind(user, run.entity)
     return run
-
-
-def shows_formulas(user: Any) -> bool:
-    """Formulas, engine parameters and source names are for those who write and check the
-    schemes (admins and assessors); everyone else reads the 口径 and the rule's sentence."""
-    return role_of(user) in (Role.ADMIN, Role.ASSESSOR)
 
 
 def flags_of(r: Result) -> list[tuple[str, str]]:
