@@ -63,13 +63,18 @@ class NoticeScopeTests(WorldTestCase):
 
     def test_excel_has_chinese_frozen_headers_and_number_formats(self) -> None:
         wb = openpyxl.load_workbook(io.BytesIO(self.download("admin", "xlsx")))
-        self.assertEqual(wb.sheetnames, ["概况", "排名", "标记人员", "与上期对比"])
+        self.assertEqual(wb.sheetnames, ["概况", "排名", "标记人员", "与上期对比", "指标说明"])
         ws = wb["排名"]
         self.assertEqual([c.value for c in ws[1]][:6],
                          ["分组", "排名", "组内人数", "编号", "名称", "所属单位"])
         self.assertEqual(ws.freeze_panes, "A2")
         self.assertEqual(ws["I2"].number_format, "0.00")
         self.assertEqual(wb["概况"]["A1"].value, "营业员星级考核 2026-09 考核通报")
+        # 指标说明: the demo scheme's 口径 and sentences, never a formula
+        defs = {r["指标"]: r for r in sheet_rows(self.download("admin", "xlsx"), "指标说明")}
+        self.assertEqual(defs["表扬加分"]["计分规则"], "每次加 2 分，最多加 5 分")
+        self.assertTrue(defs["业务办理量"]["口径"].startswith("本月在营业系统中以本人工号办理"))
+        self.assertFalse(any("count(" in str(v) for r in defs.values() for v in r.values()))
 
     def test_excel_flags_are_the_vetoed_and_eliminated(self) -> None:
         rows = sheet_rows(self.download("admin", "xlsx"), "标记人员")

@@ -83,7 +83,10 @@ def definitions(run: Run) -> dict[str, dict[str, Any]]:
         from kaohe.scheme.loader import parse_scheme
         from kaohe.scheme.sentences import indicator_sentences
 
-        scheme = parse_scheme(run.version.text, run.scheme.code)
+        try:
+            scheme = parse_scheme(run.version.text, run.scheme.code)
+        except Exception:  # noqa: BLE001 - a version that no longer parses: no sentences
+            return {}
         sentences = indicator_sentences(scheme)
         _DEFINITIONS[run.version_id] = {i.code: {
             "description": i.description, "format": i.format.as_dict() if i.format else None,

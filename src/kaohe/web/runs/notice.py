@@ -614,7 +614,8 @@ def _grade_chart(pdf: Any, n: Notice) -> None:
 
 def notice_xlsx(n: Notice) -> bytes:
     """The notice as a workbook: 概况 (facts, grade distribution), 排名 (the whole visible
-    ranking), 标记人员 (vetoed, eliminated) and 与上期对比 (every entity against last period)."""
+    ranking), 标记人员 (vetoed, eliminated), 与上期对比 (every entity against last period) and
+    指标说明 (each indicator's 口径 and rule as a sentence)."""
     import xlsxwriter
 
     from kaohe.report.safe import write_text, write_texts
@@ -706,5 +707,10 @@ def notice_xlsx(n: Notice) -> bytes:
             s.write_number(i, 8, ch.grade_up)
         write_text(s, i, 9, "、".join(ch.newly_flagged))
         write_text(s, i, 10, ch.note)
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    s = sheet(_("指标说明"), [_("指标"), _("权重"), _("口径"), _("计分规则")], [18, 8, 48, 56])
+    for i, definition in enumerate(n.definitions, start=1):
+        for c, value in enumerate(definition):
+            write_text(s, i, c, value, wrap)
     wb.close()
     return buf.getvalue()
