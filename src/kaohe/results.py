@@ -30,6 +30,8 @@ from typing import Any
 
 import pandas as pd
 
+from kaohe.scheme.formats import Format
+
 LINE_PREFIX = "l_"  # a payout line's column: l_<line name>
 
 
@@ -43,6 +45,23 @@ class IndicatorInfo:
     formula: str  # the value formula as written
     source: str | None  # None for derived indicators
     missing: str  # zero | full | exclude
+    description: str = ""  # 口径 in plain words (the scheme's ``description``)
+    format: Format | None = None  # how values are shown (kaohe.scheme.formats)
+    sentence: str = ""  # the rule as a Chinese sentence (kaohe.scheme.sentences)
+    sentence_en: str = ""  # the same in English
+
+
+def indicator_infos(scheme: Any) -> tuple[IndicatorInfo, ...]:
+    """The run's indicator definitions, copied from ``scheme`` (a ``kaohe.scheme.model.Scheme``)
+    with their rule sentences."""
+    from kaohe.scheme.sentences import indicator_sentences
+
+    sentences = indicator_sentences(scheme)
+    return tuple(IndicatorInfo(
+        code=i.code, name=i.name, role=i.role, weight=i.weight, rule=i.describe_rule(),
+        formula=i.value, source=i.source, missing=i.missing, description=i.description,
+        format=i.format, sentence=sentences[i.code][0], sentence_en=sentences[i.code][1])
+        for i in scheme.indicators)
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,9 @@ class RunResult:
     payout_lines: tuple[str, ...] = ()  # line names in order (a payout has at least one)
     alerts: tuple[str, ...] = ()  # the grade labels that are warnings, most severe first
     has_caps: bool = False  # the scheme sets caps: the JSON lists what was capped
+    # the scheme's own rules (grades, caps, demotion, elimination, alerts, payout) as Chinese
+    # sentences (kaohe.scheme.sentences.scheme_sentences), for reports and notices
+    scheme_rules: tuple[str, ...] = ()
 
     def entities(self) -> list[dict[str, Any]]:
         """Entities as in the JSON result (spec §6)."""

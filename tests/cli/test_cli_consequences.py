@@ -87,7 +87,7 @@ def test_json_and_excel(ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
                                  "--out", str(tmp_path / "r.xlsx"))
     assert status == 0, err
     book = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    sheet = book["预警清单 Alerts"]
+    sheet = book["预警清单"]
     ids = [sheet.cell(row=r, column=3).value for r in range(2, 6)]
     assert ids == ["P6", "P4", "P2", "P3"]
     assert sheet.cell(row=2, column=1).value == "红色"

@@ -19,7 +19,9 @@ OUTLET_KINDS = {"自营厅", "合作厅", "特约厅", "代理店"}
 TYPES = {"string", "integer", "decimal", "boolean", "date", "datetime"}
 SCHEME_KEYS = {"name", "entity", "period", "population", "peers", "indicators", "grades",
                "elimination", "payout"}
-INDICATOR_KEYS = {"code", "name", "source", "value", "weight", "score", "missing", "role"}
+# description (口径) and format: what people read (issue 13); every demo indicator has a 口径
+INDICATOR_KEYS = {"code", "name", "source", "value", "weight", "score", "missing", "role",
+                  "description", "format"}
 RULES = {"linear", "steps", "deduct", "percentile", "vs_mean"}
 # Words a formula may use besides column names (spec §3).
 FORMULA_WORDS = {
@@ -96,7 +98,9 @@ def test_manifest_lists_every_file_and_the_run_plan(built: tuple[Path, dict[str,
 
 def test_settings_and_sources_follow_the_spec(built: tuple[Path, dict[str, Any]]) -> None:
     root, _ = built
-    assert _yaml(root / "kaohe.yaml") == {"engine": "duckdb", "store": "store.duckdb"}
+    assert _yaml(root / "kaohe.yaml") == {
+        "engine": "duckdb", "store": "store.duckdb",
+        "notice": {"company": "江南移动通信公司", "department": "市场部"}}  # the 通报's 红头
     for name in SOURCES:
         spec = _yaml(root / "sources" / f"{name}.yaml")
         assert spec["name"] == name and spec["title"]
@@ -130,6 +134,7 @@ def test_schemes_use_spec_keys_and_known_columns(built: tuple[Path, dict[str, An
         weights = 0.0
         for ind in scheme["indicators"]:
             assert set(ind) <= INDICATOR_KEYS, ind["code"]
+            assert ind.get("description"), (name, ind["code"])
             role = ind.get("role", "scored")
             if role == "scored":
                 assert ind["score"]["rule"] in RULES

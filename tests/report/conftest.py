@@ -12,10 +12,13 @@ import pandas as pd
 import pytest
 
 from kaohe.results import IndicatorInfo, RunResult
+from kaohe.scheme.formats import Format
 
 INDICATORS = (
     IndicatorInfo("volume", "业务办理量", "scored", 40.0, "linear floor=0 target=300",
-                  "count(*)", "transactions", "zero"),
+                  "count(*)", "transactions", "zero", description="本月以本人工号办理的业务笔数。",
+                  format=Format("count", None, "笔"), sentence="目标 300 笔得满分 40 分，按比例计分",
+                  sentence_en="Full 40 points at the target of 300, in proportion below it"),
     IndicatorInfo("on_time", "工单及时率", "scored", 30.0,
                   "steps [[0.98, 1.0], [0.95, 0.8], [0.90, 0.6]]",
                   "count(*) filter (where closed_at <= due_at) / count(*)", "tickets", "full"),

@@ -48,15 +48,15 @@ def test_excel_lists_the_first_rows_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "r.xlsx"
     write_xlsx(r, path, row_limit=10)
     book = openpyxl.load_workbook(path)
-    ws = book["排名 Ranking"]
-    data = [row for row in ws.iter_rows(min_row=4, values_only=True) if row[0] is not None]
+    ws = book["排名"]
+    data = [row for row in ws.iter_rows(min_row=5, values_only=True) if row[0] is not None]
     assert len(data) == 10
     info = str(ws.cell(2, 1).value)
     assert "共 50 个" in info and "前 10 个" in info
-    headers = [c.value for c in ws[3]]
+    headers = [c.value for c in ws[3]]  # person and unit span both header rows
     assert "负责人员" in headers and "对象单位" in headers
     # the grade counts cover all 50 items: totals 5.0 and up are i >= 40 → 10 A, 40 B
-    grades = {row[0]: row[2] for row in book["等级分布 Grades"].iter_rows(min_row=2,
+    grades = {row[0]: row[2] for row in book["等级分布"].iter_rows(min_row=2,
                                                                         values_only=True)}
     assert grades["A"] == 10 and grades["B"] == 40
 

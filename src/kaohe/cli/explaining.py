@@ -18,7 +18,9 @@ from kaohe.engine.windows import source_range, window_note
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
 from kaohe.results import _clean
+from kaohe.scheme.formats import Format, format_value
 from kaohe.scheme.model import Scheme
+from kaohe.scheme.sentences import indicator_sentences
 from kaohe.workspace.sources import RESULTS_PREFIX, Source
 from kaohe.workspace.store import quote
 from kaohe.workspace.workspace import Workspace
@@ -31,6 +33,17 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:,.4f}".rstrip("0").rstrip(".")
     return str(v)
+
+
+YUAN = Format("yuan")
+
+
+def _part(text: str, v: Any) -> str:
+    """A part's value: a count over no rows is 0 (as the engine counts it), not a dash."""
+    v = _clean(v)
+    if v is None and text.upper().startswith(("COUNT(", "COUNT (")):
+        return "0"
+    return _fmt(v) if v is not None else "— (无数据 no rows)"
 
 
 def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows: int,
@@ -47,8 +60,8 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
     scheme = ws.scheme(code)
     period = parse_period(period_text, scheme.period)  # type: ignore[arg-type]
     cs = compile_for(ws, scheme, period)
-    group = escape(", ".join(f"{p}={_fmt(row.get(f'g_{p}'))}" for p in scheme.peers)
-                   or "全体 everyone")
+    group = escape(str(row.get("group_name") or "") or ", ".join(
+        f"{p}={_fmt(row.get(f'g_{p}'))}" for p in scheme.peers) or "全体 everyone")
     out.print(f"[bold]{escape(scheme.name)}[/] {result.period} — {escape(str(row['name']))} "
               f"({escape(entity)}), {escape(str(row['unit_name'] or ''))}")
     out.print(f"总分 total [bold]{_fmt(row['total'])}[/]  排名 rank {int(row['rank'])}/"
@@ -61,26 +74,35 @@ def explain_entity(ws: Workspace, code: str, period_text: str, entity: str, rows
         out.print(f"负责人员 person {_fmt(row.get('person'))}  对象单位 unit "
                   f"{_fmt(row.get('unit'))}")
     if result.has_payout:
-        out.print(f"兑现金额 payout ¥{_fmt(row['payout'])}")
+        out.print(f"兑现金额 payout {format_value(_clean(row['payout']), YUAN)}")
         _print_lines(scheme, row, out)
     t = Table(title="指标 indicators", show_lines=True)
-    for h in ("指标 indicator", "公式与组成 formula and parts", "值 value", "规则 rule",
-              "得分 points"):
+    for h in ("指标 indicator", "值 value", "计分规则 rule", "得分 points"):
         t.add_column(h)
+    # The formulas get a table of their own, so long SQL never squeezes the sentences.
+    f = Table(title="公式与组成 formulas and parts", show_lines=True)
+    for h in ("指标 indicator", "公式与组成 formula and parts"):
+        f.add_column(h)
+    sentences = indicator_sentences(scheme)
     for ind in scheme.indicators:
         lines = [escape(ind.value)]
         if ind.code in cs.values:
             for name, part in cs.values[ind.code].parts:
                 text = part.sql(dialect="duckdb").replace('"f".', "").replace('"', "")
-                text += window_note(cs, name, result.period)  # spec §7: a part's own window
-                lines.append(f"  {escape(text)} = {_fmt(parts[name])}")
-        value = _fmt(row[f"v_{ind.code}"]) + (" (缺失 missing)" if row[f"m_{ind.code}"] else "")
-        weight = f" W={ind.weight:g}" if ind.weight else ""
-        t.add_row(f"{escape(ind.name)}\n{ind.code} {ind.role}{weight}", "\n".join(lines), value,
-                  escape(ind.describe_rule() + (f"; missing={ind.missing}"
-                                                if ind.role == "scored" else "")),
-                  _fmt(row[f"p_{ind.code}"]))
+                note = window_note(cs, name, result.period)  # spec §7: a part's own window
+                lines.append(f"  {escape(text + note)} = {escape(_part(text, parts[name]))}")
+        value = format_value(_clean(row[f"v_{ind.code}"]), ind.format) \
+            + (" (缺失 missing)" if row[f"m_{ind.code}"] else "")
+        weight = f" 权重 {ind.weight:g}" if ind.weight else ""
+        head = f"[bold]{escape(ind.name)}[/]\n{ind.code} {ind.role}{weight}"
+        if ind.description:
+            head += f"\n口径：{escape(ind.description)}"
+        points = _clean(row[f"p_{ind.code}"])
+        t.add_row(head, escape(value), escape(sentences[ind.code][0]),
+                  "—" if points is None else f"{points:.2f}")
+        f.add_row(f"{escape(ind.name)}\n{ind.code}", "\n".join(lines))
     out.print(t)
+    out.print(f)
     if rows > 0:
         for src in cs.sources.values():
             span = source_range(cs, src.name, period)  # every window's rows (spec §7)
@@ -98,7 +120,8 @@ def _print_lines(scheme: Scheme, row: Any, out: Console) -> None:
     for h in ("兑现项 line", "计算 how", "金额 amount"):
         t.add_column(h)
     for line in lines:
-        t.add_row(escape(line.name), escape("\n".join(line.steps)), _fmt(line.amount))
+        t.add_row(escape(line.name), escape("\n".join(line.steps)),
+                  format_value(_clean(line.amount), YUAN))
     out.print(t)
 
 

@@ -26,7 +26,8 @@ from kaohe.engine.windows import source_range
 from kaohe.engine.org_tables import attribute_kinds, org_inputs, org_names, with_attributes
 from kaohe.errors import InputError
 from kaohe.periods import Period, parse_period
-from kaohe.results import IndicatorInfo, RunResult
+from kaohe.results import RunResult, indicator_infos
+from kaohe.scheme.sentences import scheme_sentences
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.org import Org
 from kaohe.workspace.sources import IMPORT_ORDER, RESULTS_PREFIX, Source
@@ -215,9 +216,7 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     result = RunResult(
         scheme=scheme.code, title=scheme.name, period=str(period), run_id=run_id,
         entity=scheme.entity, peers=scheme.peers,
-        indicators=tuple(IndicatorInfo(
-            code=i.code, name=i.name, role=i.role, weight=i.weight, rule=i.describe_rule(),
-            formula=i.value, source=i.source, missing=i.missing) for i in scheme.indicators),
+        indicators=indicator_infos(scheme), scheme_rules=tuple(scheme_sentences(scheme)),
         grades=scheme.grades, table=df, engine=engine, has_payout=scheme.payout is not None,
         **consequence_fields(scheme),
     )

@@ -140,12 +140,18 @@ def flag(v: Any) -> str:
     return YES if is_true(v) else ""
 
 
+FORMAT_KINDS: dict[str, Kind] = {"percent": "rate", "count": "int", "yuan": "money",
+                                 "hours": "number", "score": "points", "number": "number"}
+
+
 def value_kind(ind: IndicatorInfo, table: pd.DataFrame) -> Kind:
-    """How to format an indicator's values.
+    """How to format an indicator's values: as its scheme's ``format`` says, else guessed.
 
     A rate is a ratio (a '/' in the formula, or a name ending in 率) whose values all lie in
     [0, 1]; counts (every value a whole number) need no decimals. Anything else is a number.
     """
+    if ind.format is not None:
+        return FORMAT_KINDS[ind.format.kind]
     col = f"v_{ind.code}"
     # vectorised: an item scheme's table can have millions of rows
     values = (pd.to_numeric(table[col], errors="coerce").dropna().astype(float)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -17,7 +19,6 @@ from kaohe.report.common import (
     frame_records,
     plain,
     report_title,
-    top_records,
 )
 from kaohe.results import RunResult
 
@@ -48,22 +49,36 @@ def _entity_text(row: Row, peers: tuple[str, ...]) -> str:
     return f"{row.get('name') or row.get('id')}（{'，'.join(where)}）"
 
 
-def ranking_table(result: RunResult, limit: int = 20) -> Table:
-    """The top ``limit`` rows (every row when limit < 1) as a rich Table."""
-    shown = top_records(result, limit)
-    n = len(result.table)
-    what = f"前 {len(shown)} / 共 {n} top {len(shown)} of {n}"
+MAX_GROUPS = 20  # more peer groups than this are listed by count only: see the workbook
+
+
+def _groups(result: RunResult) -> list[tuple[str, pd.DataFrame]]:
+    """(group name, its rows in rank order) per peer group, in the table's order (group key);
+    one unnamed group when the scheme has no peers."""
+    t = result.table
+    if not result.peers:
+        return [("", t)]
+    keys = [f"g_{p}" for p in result.peers]
+    out = []
+    for _key, sub in t.groupby(keys, sort=False, dropna=False):
+        first = frame_records(sub.head(1))[0]
+        out.append((group_text(first, result.peers) or "—", sub))
+    return out
+
+
+def ranking_table(result: RunResult, rows: pd.DataFrame, title: str, total: int) -> Table:
+    """One peer group's first rows as a rich Table: rank within the group, id, name, unit."""
+    shown = frame_records(rows)
+    what = f"前 {len(shown)} / 共 {total} top {len(shown)} of {total}"
     # Titles and cells are Text, not strings: a name such as '[/bold]' is shown, never read as
     # rich markup (which would swallow it or crash the print).
-    table = Table(title=Text(f"{report_title(result)}  {what}"),
-                  caption=Text(f"方案 scheme {result.scheme} · 运行 run {result.run_id}"))
+    table = Table(title=Text(f"{title}  {what}"))
     # Chinese over English in every header keeps the table narrow enough for an 80-column
     # terminal without rich cutting names into '城东营 …'.
     table.add_column("排名\nRank", justify="right")
+    table.add_column("编号\nID")
     table.add_column("名称\nName")
     table.add_column("所属单位\nUnit")
-    if result.peers:
-        table.add_column("分组\nGroup")
     table.add_column("总分\nTotal", justify="right")
     table.add_column("等级\nGrade")
     table.add_column("标记\nFlag")
@@ -73,31 +88,43 @@ def ranking_table(result: RunResult, limit: int = 20) -> Table:
                       strict=True))
     for row in shown:
         grade = plain(row.get("grade"))
-        cells: list[Text] = [
+        table.add_row(
             Text(str(plain(row.get("rank")) or "")),
+            Text(str(row.get("id"))),
             Text(str(row.get("name") or row.get("id"))),
             Text(str(row.get("unit_name") or "")),
-        ]
-        if result.peers:
-            cells.append(Text(group_text(row, result.peers)))
-        cells += [
             Text(_total_text(row.get("total"))),
             Text("" if grade is None else str(grade), style=f"bold {styles[grade]}"
                  if grade in styles else ""),
             _flags(row),
-        ]
-        table.add_row(*cells)
+        )
     return table
 
 
 def print_ranking(result: RunResult, console: Console | None = None, limit: int = 20) -> None:
-    """Print the top ``limit`` entities by total (every entity when limit < 1), then every
-    entity flagged for elimination, including those below the top rows."""
+    """Print the ranking one peer group at a time (its name as the heading, ranks 1..n within
+    it): the first ``limit`` rows of a single group, or about ``limit`` rows shared among
+    several groups (at least 3 each; every row when limit < 1); then every entity flagged for
+    elimination, including those below the rows shown."""
     console = console or Console()
     if result.table.empty:
         console.print(Text(f"{report_title(result)}: 无考核对象 no entities"))
         return
-    console.print(ranking_table(result, limit))
+    groups = _groups(result)
+    per = limit if len(groups) == 1 or limit < 1 else max(3, math.ceil(limit / len(groups)))
+    n = len(result.table)
+    split = f" · {len(groups)} 个分组 groups" if result.peers else ""
+    console.print(Text(f"{report_title(result)}  共 {n} 个考核对象 entities{split} · "
+                       f"方案 scheme {result.scheme} · 运行 run {result.run_id}", style="bold"))
+    for name, rows in groups[:MAX_GROUPS]:
+        # rank order (the table's own, by contract; nsmallest keeps it and is linear in n)
+        shown = rows.sort_values("rank", kind="stable") if per < 1 \
+            else rows.nsmallest(per, "rank", keep="first")
+        title = f"分组 {name}" if result.peers else report_title(result)
+        console.print(ranking_table(result, shown, title, len(rows)))
+    if len(groups) > MAX_GROUPS:
+        console.print(f"另有 {len(groups) - MAX_GROUPS} 个分组未列出 {len(groups) - MAX_GROUPS} "
+                      "more groups not shown (全部见 --out .xlsx/.csv)")
     t = result.table
     flagged = frame_records(t[t["eliminate"].fillna(False).astype(bool)])
     if flagged:

@@ -1,7 +1,8 @@
 """The workbook a marketing department (市场部) sends out as the period's notice (通报).
 
-Sheets: 排名 Ranking (the table), 图表 Chart (top totals), 等级分布 Grades, 指标说明 Indicators,
-and 预警清单 Alerts when the scheme declares alerts.
+Sheets (Chinese names): 排名 (the table, two header rows: 指标 over 值/得分), 图表 (top totals),
+等级分布 (grades), 指标说明 (口径 and rules), and 预警清单 when the scheme declares alerts. Every
+sheet prints A4 landscape, fitted to the page width, with its header rows on every page.
 """
 
 from __future__ import annotations
@@ -29,16 +30,20 @@ from kaohe.report.common import (
     report_title,
     top_records,
 )
+from kaohe.report.safe import write_text
 from kaohe.report.xlsx_alerts import write_alerts
 from kaohe.report.xlsx_sheets import CHART_TOP, write_chart, write_grades, write_indicators
-from kaohe.report.xlsx_style import Formats, excel_col, set_widths, shown_width, write_cell
+from kaohe.report.xlsx_style import (
+    Formats, excel_col, print_setup, set_widths, shown_width, write_cell,
+)
 from kaohe.results import RunResult
 
-RANKING_SHEET = "排名 Ranking"
+RANKING_SHEET = "排名"
 TITLE_ROW = 0
 INFO_ROW = 1
-HEADER_ROW = 2
-FIRST_DATA_ROW = 3
+HEADER_ROW = 2  # 指标 (an indicator's name over its 值 and 得分 columns)
+SUB_HEADER_ROW = 3  # 值 / 得分
+FIRST_DATA_ROW = 4
 # Keep 排名 and 名称 visible while scrolling right through the indicator columns.
 FROZEN_COLUMNS = 2
 
@@ -68,12 +73,11 @@ def write_ranking(book: Workbook, fmts: Formats, result: RunResult, rows: list[R
     ws.write_string(INFO_ROW, 0, _info_line(result, rows), fmts.info)
     ws.set_row(TITLE_ROW, 24)
 
-    # Indicator headers ('明查暗访扣分 得分') wrap at the space onto two lines rather than make
-    # every indicator column as wide as its full header.
-    widths = [max(display_width(part) for part in c.header.split(" ")) if c.code
-              else display_width(c.header) for c in cols]
-    for c, col in enumerate(cols):
-        ws.write_string(HEADER_ROW, c, col.header, fmts.header)
+    # Two header rows: an indicator's name merged over its 值 and 得分 columns, every other
+    # header merged down over both rows.
+    widths = [display_width(c.header.rsplit(" ", 1)[-1]) if c.code else
+              display_width(c.header) for c in cols]
+    _write_headers(ws, fmts, cols)
     for i, row in enumerate(rows):
         r = FIRST_DATA_ROW + i
         for c, col in enumerate(cols):
@@ -82,12 +86,13 @@ def write_ranking(book: Workbook, fmts: Formats, result: RunResult, rows: list[R
             write_cell(ws, r, c, value, fmts.cell(col.kind, missing))
             widths[c] = max(widths[c], shown_width(value, col.kind))
     set_widths(ws, widths)
-    ws.set_row(HEADER_ROW, 32)  # room for the two-line indicator headers
+    ws.set_row(HEADER_ROW, 32)  # room for indicator names that wrap
 
     last_row = FIRST_DATA_ROW + max(len(rows), 1) - 1
     last_col = len(cols) - 1
     ws.freeze_panes(FIRST_DATA_ROW, FROZEN_COLUMNS)
-    ws.autofilter(HEADER_ROW, 0, last_row if rows else HEADER_ROW, last_col)
+    ws.autofilter(SUB_HEADER_ROW, 0, last_row if rows else SUB_HEADER_ROW, last_col)
+    print_setup(ws, (HEADER_ROW, SUB_HEADER_ROW))
     if not rows:
         return
     _grade_rules(ws, fmts, result, cols, last_row)
@@ -98,6 +103,28 @@ def write_ranking(book: Workbook, fmts: Formats, result: RunResult, rows: list[R
         "criteria": f'=${elim}{FIRST_DATA_ROW + 1}="{YES}"',
         "format": fmts.eliminated,
     })
+
+
+def _write_headers(ws: Worksheet, fmts: Formats, cols: list[Column]) -> None:
+    """指标 → 值/得分: consecutive columns of one indicator share a merged top cell."""
+    c = 0
+    while c < len(cols):
+        col = cols[c]
+        if col.code is None:
+            ws.merge_range(HEADER_ROW, c, SUB_HEADER_ROW, c, "", fmts.header)
+            write_text(ws, HEADER_ROW, c, col.header, fmts.header)
+            c += 1
+            continue
+        end = c
+        while end + 1 < len(cols) and cols[end + 1].code == col.code:
+            end += 1
+        top = col.header.rsplit(" ", 1)[0]
+        if end > c:
+            ws.merge_range(HEADER_ROW, c, HEADER_ROW, end, "", fmts.header)
+        write_text(ws, HEADER_ROW, c, top, fmts.header)
+        for k in range(c, end + 1):
+            write_text(ws, SUB_HEADER_ROW, k, cols[k].header.rsplit(" ", 1)[-1], fmts.header)
+        c = end + 1
 
 
 def _grade_rules(ws: Worksheet, fmts: Formats, result: RunResult, cols: list[Column],

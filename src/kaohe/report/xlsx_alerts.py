@@ -1,4 +1,4 @@
-"""The workbook's 预警清单 Alerts sheet (spec §12): the alerted entities, most severe first, then
+"""The workbook's 预警清单 (alerts) sheet (spec §12): the alerted entities, most severe first, then
 by rank and id, with the indicators that cost them points."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from xlsxwriter.workbook import Workbook
 
 from kaohe.alerts import from_result
 from kaohe.report.common import Kind, display_width, grade_colours
-from kaohe.report.xlsx_style import Formats, set_widths, shown_width, write_cell
+from kaohe.report.xlsx_style import Formats, print_setup, set_widths, shown_width, write_cell
 from kaohe.results import RunResult
 
-ALERTS_SHEET = "预警清单 Alerts"
+ALERTS_SHEET = "预警清单"
 HEADERS = ("预警等级", "排名", "编号", "名称", "人员", "单位", "总分", "失分指标")
 KINDS: tuple[Kind, ...] = ("text", "int", "text", "text", "text", "text", "points", "text")
 
@@ -22,6 +22,7 @@ def write_alerts(book: Workbook, fmts: Formats, result: RunResult) -> None:
     if not result.alerts:
         return
     ws = book.add_worksheet(ALERTS_SHEET)
+    print_setup(ws)
     for c, h in enumerate(HEADERS):
         ws.write_string(0, c, h, fmts.header)
     widths = [display_width(h) for h in HEADERS]

@@ -18,17 +18,21 @@ from kaohe.report.common import (
     plain,
     role_zh,
 )
-from kaohe.report.xlsx_style import Formats, set_widths, shown_width, write_cell
+from kaohe.report.xlsx_style import Formats, print_setup, set_widths, shown_width, write_cell
 from kaohe.results import RunResult
 
-CHART_SHEET = "图表 Chart"
-GRADES_SHEET = "等级分布 Grades"
-INDICATORS_SHEET = "指标说明 Indicators"
+CHART_SHEET = "图表"
+GRADES_SHEET = "等级分布"
+INDICATORS_SHEET = "指标说明"
 # More bars than this are unreadable on one screen; the ranking sheet has everyone.
 CHART_TOP = 30
 NO_GRADE = "无等级"
 DERIVED = "派生指标 derived"
-INDICATOR_HEADERS = ("代码", "名称", "角色", "权重", "数据来源", "计算公式", "计分规则", "缺失处理")
+# 口径 and the rule as a sentence for people; no formula (issue 13: the workbook is sent to
+# the halls; the formula stays in the scheme, for those who write schemes).
+INDICATOR_HEADERS = ("指标", "类别", "权重", "口径", "计分规则", "缺失处理", "显示格式")
+FORMAT_ZH = {"percent": "百分比", "count": "数量", "yuan": "金额（元）", "hours": "小时",
+             "score": "分数", "number": "数值"}
 
 
 def top_rows(rows: list[Row], n: int = CHART_TOP) -> list[Row]:
@@ -51,6 +55,7 @@ def write_chart(book: Workbook, fmts: Formats, result: RunResult, rows: list[Row
     """A horizontal bar chart of the top totals; its data sits beside it in the same sheet,
     because the ranking sheet is ordered by group and its top totals are not contiguous."""
     ws = book.add_worksheet(CHART_SHEET)
+    print_setup(ws)
     top = top_rows(rows)
     headers = ["名次", "名称", "分组", "总分"] if result.peers else ["名次", "名称", "总分"]
     for c, h in enumerate(headers):
@@ -112,6 +117,7 @@ def grade_counts(result: RunResult, rows: list[Row]) -> list[tuple[str, float | 
 
 def write_grades(book: Workbook, fmts: Formats, result: RunResult, rows: list[Row]) -> None:
     ws = book.add_worksheet(GRADES_SHEET)
+    print_setup(ws)
     headers = ["等级", "分数线", "人数" if result.entity == "person" else "数量", "占比"]
     for c, h in enumerate(headers):
         ws.write_string(0, c, h, fmts.header)
@@ -153,16 +159,20 @@ def write_grades(book: Workbook, fmts: Formats, result: RunResult, rows: list[Ro
 def write_indicators(book: Workbook, fmts: Formats, result: RunResult) -> None:
     """What each indicator is and how it scores, so the notice can be read without the scheme."""
     ws = book.add_worksheet(INDICATORS_SHEET)
+    print_setup(ws)
     for c, h in enumerate(INDICATOR_HEADERS):
         ws.write_string(0, c, h, fmts.header)
     for i, ind in enumerate(result.indicators):
-        cells = [ind.code, ind.name, role_zh(ind.role), ind.weight, ind.source or DERIVED,
-                 ind.formula, ind.rule, missing_zh(ind.missing, ind.role)]
+        fmt = FORMAT_ZH.get(ind.format.kind, "") + (f"（{ind.format.unit}）" if ind.format and
+                                                   ind.format.unit else "") \
+            if ind.format else FORMAT_ZH["number"]
+        cells = [ind.name, role_zh(ind.role), ind.weight, ind.description or "—",
+                 ind.sentence or ind.rule, missing_zh(ind.missing, ind.role), fmt]
         for c, value in enumerate(cells):
-            fmt = fmts.cell("text") if c == 3 else fmts.wrap
-            write_cell(ws, i + 1, c, value, fmt)
-    # Fixed widths: formulas and rules wrap inside their cells instead of stretching the sheet.
-    for c, width in enumerate((14, 18, 8, 8, 16, 48, 36, 26)):
+            fmt_ = fmts.cell("text") if c == 2 else fmts.wrap
+            write_cell(ws, i + 1, c, value, fmt_)
+    # Fixed widths: 口径 and rules wrap inside their cells instead of stretching the sheet.
+    for c, width in enumerate((18, 8, 8, 44, 48, 22, 12)):
         ws.set_column(c, c, width)
     ws.freeze_panes(1, 0)
 
@@ -176,7 +186,8 @@ def write_indicators(book: Workbook, fmts: Formats, result: RunResult) -> None:
         "数据缺失的指标不加分、不扣分、不否决；a missing value gives no bonus, "
         "no penalty and no veto",
     ]
-    if result.grades:
+    notes += list(result.scheme_rules)
+    if result.grades and not result.scheme_rules:
         bands = "；".join(f"{label} ≥ {low:g}" for low, label in result.grades)
         notes.append(f"等级 grades: {bands}")
     for j, text in enumerate(notes):

@@ -29,6 +29,9 @@ ELIMINATED_FILL = "#F8CBAD"
 ELIMINATED_FONT = "#9C0006"
 MIN_WIDTH = 6
 MAX_WIDTH = 40
+# Chinese office fonts: 宋体 for the body, 微软雅黑 for titles and headers (issue 13)
+BODY_FONT = "宋体"
+HEAD_FONT = "微软雅黑"
 
 
 class Formats:
@@ -37,23 +40,27 @@ class Formats:
     def __init__(self, book: Workbook) -> None:
         self.book = book
         self._cache: dict[tuple[Any, ...], Format] = {}
-        self.title = book.add_format({"bold": True, "font_size": 16})
-        self.bold = book.add_format({"bold": True})
-        self.info = book.add_format({"font_color": "#595959", "italic": True})
+        # the workbook's default (cells written without a format, empty cells)
+        book.formats[0].set_font_name(BODY_FONT)
+        self.title = book.add_format({"bold": True, "font_size": 16, "font_name": HEAD_FONT})
+        self.bold = book.add_format({"bold": True, "font_name": HEAD_FONT})
+        self.info = book.add_format({"font_color": "#595959", "italic": True,
+                                     "font_name": BODY_FONT})
         self.header = book.add_format({
             "bold": True, "bg_color": HEADER_FILL, "border": 1, "border_color": BORDER_COLOUR,
-            "text_wrap": True, "align": "center", "valign": "vcenter",
+            "text_wrap": True, "align": "center", "valign": "vcenter", "font_name": HEAD_FONT,
         })
         self.eliminated = book.add_format({
             "bg_color": ELIMINATED_FILL, "font_color": ELIMINATED_FONT, "bold": True,
         })
         self.wrap = book.add_format({"text_wrap": True, "valign": "top", "border": 1,
-                                     "border_color": BORDER_COLOUR})
+                                     "border_color": BORDER_COLOUR, "font_name": BODY_FONT})
 
     def cell(self, kind: Kind, missing: bool = False, fill: str | None = None) -> Format:
         key = (kind, missing, fill)
         if key not in self._cache:
-            props: dict[str, Any] = {"border": 1, "border_color": BORDER_COLOUR}
+            props: dict[str, Any] = {"border": 1, "border_color": BORDER_COLOUR,
+                                     "font_name": BODY_FONT}
             num = NUM_FORMATS.get(kind)
             if num:
                 props["num_format"] = num
@@ -71,6 +78,17 @@ class Formats:
         if key not in self._cache:
             self._cache[key] = self.book.add_format({"bg_color": colour})
         return self._cache[key]
+
+
+def print_setup(ws: Worksheet, title_rows: tuple[int, int] | None = (0, 0)) -> None:
+    """A4 landscape, every column on one page's width (as many pages down as needed), the
+    header rows repeated on every printed page."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if title_rows is not None:
+        ws.repeat_rows(*title_rows)
 
 
 def write_cell(ws: Worksheet, r: int, c: int, value: Any, fmt: Format) -> None:

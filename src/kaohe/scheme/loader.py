@@ -14,6 +14,7 @@ from kaohe.scheme.model import (
     DIRECTIONS, MISSING, RULES, ROLES, Deduct, Indicator, Linear,
     Percentile, PerItem, Scheme, ScoreRule, Steps, VsMean,
 )
+from kaohe.scheme.formats import parse_format
 from kaohe.scheme.entity import parse_entity, parse_match, parse_via
 from kaohe.yamlio import parse_yaml
 
@@ -23,7 +24,7 @@ KEY_ALIASES = {"title": "name", "kind": "entity", "filter": "population", "peer_
 _TOP = {"name", "entity", "period", "population", "peers", "indicators", "grades",
         "elimination", "payout", "description", "alerts", "demote", "caps"}
 _IND = {"code", "name", "source", "value", "weight", "role", "missing", "score", "description",
-        "match", "via", "window", "offset"}
+        "match", "via", "window", "offset", "format"}
 
 
 class _Checker:
@@ -155,11 +156,17 @@ def _indicator(c: _Checker, raw: Any, i: int, entity: str = "person") -> Indicat
     score = _rule(c, raw, path + ".score", role)
     source = raw.get("source")
     window, offset = indicator_window(c.err, raw, path, bool(source))
+    description = raw.get("description")
+    if description is not None and not isinstance(description, str):
+        c.err(path + ".description", f"应为文字 expected text, got {description!r}")
+        description = None
     return Indicator(code=code, name=str(raw.get("name") or code), value=value,
                      source=str(source) if source else None, role=role, weight=weight,
                      missing=missing if missing in MISSING else "zero", score=score,
                      match=parse_match(raw, entity, path, c.err),
-                     via=parse_via(raw, entity, path, c.err), window=window, offset=offset)
+                     via=parse_via(raw, entity, path, c.err), window=window, offset=offset,
+                     description=" ".join(str(description or "").split()),
+                     format=parse_format(raw.get("format"), path + ".format", c.err))
 
 
 def parse_scheme(text: str, code: str) -> Scheme:

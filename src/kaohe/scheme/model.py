@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kaohe.scheme.formats import Format
+
 ROLES = ("scored", "bonus", "penalty", "veto", "info")
 MISSING = ("zero", "full", "exclude")
 RULES = ("linear", "steps", "deduct", "percentile", "vs_mean")
@@ -88,6 +90,8 @@ class Indicator:
     via: str | None = None  # roll-up through an attribute (§18)
     window: int = 1  # periods of the scheme's length read, ending with the run's (spec §7)
     offset: int = 0  # periods between the run's period and the window's last one
+    description: str = ""  # 口径: what the indicator counts, in plain words for the people assessed
+    format: Format | None = None  # how its values are shown (scheme/formats.py); None: a number
 
     @property
     def derived(self) -> bool:

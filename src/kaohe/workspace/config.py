@@ -25,14 +25,24 @@ class SparkSettings:
 
 
 @dataclass(frozen=True)
+class NoticeSettings:
+    """Who issues the notice (通报): the red header's company and the 落款's department."""
+
+    company: str = ""  # empty: the org's top unit
+    department: str = "市场部"
+
+
+@dataclass(frozen=True)
 class Settings:
     engine: str = "duckdb"
     store: str = "store.duckdb"
     spark: SparkSettings = field(default_factory=SparkSettings)
     limits: ImportLimits = DEFAULT_LIMITS  # what one import may cost (workspace.limits)
+    notice: NoticeSettings = field(default_factory=NoticeSettings)
 
 
-_KEYS = {"engine", "store", "spark", "limits"}
+_KEYS = {"engine", "store", "spark", "limits", "notice"}
+_NOTICE_KEYS = {"company", "department"}
 _SPARK_KEYS = {"master", "options", "sources", "exchange"}
 
 
@@ -67,4 +77,17 @@ def load_settings(root: Path) -> Settings:
         exchange=str(spark_data.get("exchange") or ""),
     )
     return Settings(engine=engine, store=str(data.get("store", "store.duckdb")), spark=spark,
-                    limits=parse_limits(data.get("limits"), str(path)))
+                    limits=parse_limits(data.get("limits"), str(path)),
+                    notice=_notice(data.get("notice"), path))
+
+
+def _notice(raw: Any, path: Path) -> NoticeSettings:
+    """``notice: {company: 江南移动通信公司, department: 市场部}`` (both optional)."""
+    if raw is None:
+        return NoticeSettings()
+    if not isinstance(raw, dict) or set(raw) - _NOTICE_KEYS or not all(
+            isinstance(v, str) and len(v) <= 60 for v in raw.values()):
+        raise ConfigError(f"{path}: notice 应为映射 expected {{company: 公司名称, department: "
+                          f"部门}} (keys {sorted(_NOTICE_KEYS)}, text up to 60 characters)")
+    return NoticeSettings(company=raw.get("company", "").strip(),
+                          department=raw.get("department", "市场部").strip() or "市场部")

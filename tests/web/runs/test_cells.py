@@ -36,20 +36,6 @@ OLD_ROW = Template("""{% for r in rows %}
   </tr>
 {% endfor %}""")  # noqa: E501
 
-# the scorecard's indicator row of runs/scorecard.html before cells.py (commit 4578c71)
-OLD_LINE = Template("""{% load i18n %}{% for i in lines %}
-<tr>
-  <td>{{ i.name }}<br><span class="muted">{{ i.code }}</span></td>
-  <td>{{ i.role_label }}</td>
-  <td class="num">{% if i.weight is not None %}{{ i.weight|floatformat:"-2" }}{% else %}—{% endif %}</td>
-  <td class="num">{% if i.missing %}<span class="warn">{% translate "缺失" %}</span>{% elif i.value is not None %}{{ i.value|floatformat:"-4" }}{% else %}—{% endif %}</td>
-  <td class="num">{% if i.points is not None %}{{ i.points|floatformat:2 }}{% else %}—{% endif %}</td>
-  <td class="formula"><code>{{ i.formula }}</code></td>
-  <td class="rule">{{ i.rule }}{% if i.missing_policy %}<br><span class="muted">{{ i.missing_policy }}</span>{% endif %}</td>
-  <td>{% if i.has_facts %}<a href="{% url 'runs:facts' run.pk result.entity_id i.code %}">{% translate "明细" %} · {{ i.source }}</a>{% elif i.source %}<span class="muted">{{ i.source }}</span>{% else %}<span class="muted">{% translate "派生" %}</span>{% endif %}</td>
-</tr>
-{% endfor %}""")  # noqa: E501
-
 LANGUAGES = ("zh-hans", "en")
 
 
@@ -116,8 +102,9 @@ def line(code: str, **kw: object) -> IndicatorLine:
     base: dict[str, object] = dict(
         code=code, name=f"指标 {code} <i>", role="scored", role_label="计分", weight=0.3,
         formula="sum(amount) / count(*) > 1 && x < 2", rule="rank 1→10 'a'", source="sales",
-        missing_policy="", value=1234.56789, points=Decimal("12.50"), missing=False,
-        has_facts=True)
+        missing_policy="", value=0.965, points=Decimal("12.50"), missing=False,
+        has_facts=True, description="本月办理的业务笔数。", sentence="目标 300 笔得满分 40 分，按比例计分",
+        value_text="96.5%")
     base.update(kw)
     return IndicatorLine(**base)  # type: ignore[arg-type]
 
@@ -133,15 +120,23 @@ LINES = [
 ]
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_scorecard_rows_are_the_markup_the_template_gave(lang: str) -> None:
-    run = FakeRun(9, False)
+def test_scorecard_rows_show_sentences_and_hide_formulas() -> None:
     card = result("a&b", "张三", "1")
-    with translation.override(lang):
-        old = OLD_LINE.render(Context({"lines": LINES, "run": run, "result": card}))
-        new = "".join(scorecard_rows(LINES, run.pk, card.entity_id))
-    assert squeeze(new) == squeeze(old)
-    assert "<i>" not in new
+    with translation.override("zh-hans"):
+        staff = "".join(scorecard_rows(LINES, 9, card.entity_id))
+        admin = "".join(scorecard_rows(LINES, 9, card.entity_id, show_formula=True))
+    # staff: the value as formatted, the sentence, the 口径; no formula, engine rule or source
+    assert "96.5%" in staff and "目标 300 笔得满分 40 分" in staff and "本月办理的业务笔数" in staff
+    assert "sum(amount)" not in staff and "rank 1→10" not in staff
+    assert "明细 · sales" not in staff and "muted\">sales<" not in staff  # no source names
+    assert "<details" not in staff
+    assert staff.count("<tr>") == len(LINES)
+    # admin: the same, and the formula one click away, escaped
+    assert admin.count('<details class="formula">') == len(LINES)
+    assert "sum(amount) / count(*) &gt; 1 &amp;&amp; x &lt; 2" in admin
+    assert "<i>" not in staff and "<i>" not in admin
+    assert reverse("runs:facts", args=[9, "a&b", "sales"]).replace("&", "&amp;") in staff
+    assert '<span class="warn">缺失</span>' in staff  # the missing quiz
 
 
 CHOICES = [("", "全部"), ("a/b", "组 <A> & \"B\""), ("0", "零"), ("x'y", "x'y"),

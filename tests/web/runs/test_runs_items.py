@@ -102,6 +102,12 @@ class ItemPagesTests(V2WorldTestCase):
         html = self.get_as("admin", self.url("runs:item", c["id"])).content.decode()
         self.assertIn('<span class="tag alert-red">红色</span>', html)
         self.assertIn("12.00", html)
+        # issue 13: the formula is one click away for admins only, never for a head
+        self.assertIn('<details class="formula">', html)
+        mine = next(iter(visible(self.world, "head") or []))
+        html = self.get_as("head", self.url("runs:item", mine["id"])).content.decode()
+        self.assertNotIn("<details", html)
+        self.assertNotIn("sum(", html)
 
     def test_out_of_scope_items_are_404_and_inspectors_403(self) -> None:
         mine = {c["id"] for c in visible(self.world, "head") or []}

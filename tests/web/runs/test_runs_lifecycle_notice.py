@@ -63,13 +63,18 @@ class NoticeScopeTests(WorldTestCase):
 
     def test_excel_has_chinese_frozen_headers_and_number_formats(self) -> None:
         wb = openpyxl.load_workbook(io.BytesIO(self.download("admin", "xlsx")))
-        self.assertEqual(wb.sheetnames, ["概况", "排名", "标记人员", "与上期对比"])
+        self.assertEqual(wb.sheetnames, ["概况", "排名", "标记人员", "与上期对比", "指标说明"])
         ws = wb["排名"]
         self.assertEqual([c.value for c in ws[1]][:6],
                          ["分组", "排名", "组内人数", "编号", "名称", "所属单位"])
         self.assertEqual(ws.freeze_panes, "A2")
         self.assertEqual(ws["I2"].number_format, "0.00")
         self.assertEqual(wb["概况"]["A1"].value, "营业员星级考核 2026-09 考核通报")
+        # 指标说明: the demo scheme's 口径 and sentences, never a formula
+        defs = {r["指标"]: r for r in sheet_rows(self.download("admin", "xlsx"), "指标说明")}
+        self.assertEqual(defs["表扬加分"]["计分规则"], "每次加 2 分，最多加 5 分")
+        self.assertTrue(defs["业务办理量"]["口径"].startswith("本月在营业系统中以本人工号办理"))
+        self.assertFalse(any("count(" in str(v) for r in defs.values() for v in r.values()))
 
     def test_excel_flags_are_the_vetoed_and_eliminated(self) -> None:
         rows = sheet_rows(self.download("admin", "xlsx"), "标记人员")
@@ -201,3 +206,38 @@ class ChangesTests(TestCase):
         self.assertIn("小方案 2026-09 考核通报（草稿）", text)
         self.assertIn(f"对比运行 #{self.august.pk}", text)
         self.assertIn("排名上升 1 人，下降 2 人；等级上升 1 人，下降 2 人；新增标记 2 人", text)
+
+    def test_formal_notice_by_hand(self) -> None:
+        """The red header, 文号, body paragraphs and 落款 (issue 13), every number worked out
+        by hand from the rows above."""
+        from django.utils import timezone
+
+        n = build_notice(self.september, self.admin)
+        text = pdf_text(notice_pdf(n))
+        # paragraphs wrap over several lines, and a space at a line break is not written
+        flat = "".join(text.split())
+
+        def has(expected: str) -> None:
+            self.assertIn("".join(expected.split()), flat)
+
+        # the header: the demo workspace's kaohe.yaml names the company; 2026-09 is number 9
+        has("江南移动通信公司市场部文件")
+        has("市场部〔2026〕第 9 号")
+        # September: 92 + 85 + 40 + 60 + 0 + 20 = 297 over 6 → 49.50; best e2 92, worst e4 0
+        has("小方案 2026-09 考核已完成，共考核 6 人，分 2 个组。平均总分 49.50 分；"
+            "最高 92.00 分（人e2，组g1），最低 0.00 分（人e4，组g2）。")
+        # grades A 1, B 2 (e1, e5), C 3 (e3, e4, e6): 1/6 = 16.7%, 2/6 = 33.3%, 3/6 = 50.0%
+        has("等级分布：A 1 人（16.7%），B 2 人（33.3%），C 3 人（50.0%）。")
+        has("各组第一名：组g1 人e2（92.00 分）；组g2 人e5（60.00 分）。")
+        has("一票否决 1 人：人e4（组g2）；末位淘汰 1 人：人e3（组g1）。")
+        # August (the published run): 95 + 80 + 50 + 30 + 70 = 325 over 5 → 65.00;
+        # 49.50 − 65.00 = −15.50; e2 climbed from 2nd to 1st in g1
+        has("与上期（2026-08）相比，平均总分由 65.00 分降至 49.50 分（-15.50 分）；"
+            "排名上升 1 人、下降 2 人，等级上升 1 人、下降 2 人。"
+            "进步最大的是人e2（组g1，排名由第 2 名升至第 1 名）。")
+        # 落款: the department and the date (a draft: the day it was generated)
+        day = timezone.localtime(n.generated).date()
+        lines = text.splitlines()
+        at = lines.index(f"{day.year} 年 {day.month} 月 {day.day} 日")
+        self.assertEqual(lines[at - 1], "江南移动通信公司市场部")
+        self.assertGreater(at, lines.index("新增末位淘汰或一票否决"))  # after the body

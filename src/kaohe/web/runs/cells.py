@@ -98,38 +98,49 @@ def ranking_rows(rows: Iterable[Any], run_pk: int, has_payout: bool) -> list[Saf
     return [ranking_row(r, url(r.entity_id), has_payout) for r in rows]
 
 
-def scorecard_row(line: Any, facts_url: str | None) -> SafeString:
+def scorecard_row(line: Any, facts_url: str | None, show_formula: bool = False) -> SafeString:
     """One indicator of the scorecard table: ``line`` is an ``explain.IndicatorLine``;
-    ``facts_url`` its fact drill-down (None when it has no fact rows)."""
+    ``facts_url`` its fact drill-down (None when it has no fact rows).
+
+    People read the indicator's 口径 and its rule as a sentence; the formula and the engine's
+    rule parameters are one click away (a ``<details>``) only when ``show_formula`` (admins
+    and assessors), never for staff, heads, inspectors or partners (issue 13)."""
     weight = floatformat(line.weight, "-2") if line.weight is not None else DASH
     if line.missing:
         value = f'<span class="warn">{esc(_t("缺失"))}</span>'
     else:
-        value = floatformat(line.value, "-4") if line.value is not None else DASH
+        value = esc(line.value_text)
     points = fixed2(line.points) if line.points is not None else DASH
-    rule = esc(line.rule)
-    if line.missing_policy:
-        rule += f'<br><span class="muted">{esc(line.missing_policy)}</span>'
+    rule = esc(line.sentence)
+    if show_formula:
+        rule += (f'<details class="formula"><summary>{esc(_t("公式"))}</summary>'
+                 f"<code>{esc(line.formula)}</code><br>"
+                 f'<span class="muted">{esc(line.rule)}</span>'
+                 + (f' <span class="muted">{esc(line.source)}</span>' if line.source else "")
+                 + "</details>")
     if facts_url is not None:
-        data = f'<a href="{esc(facts_url)}">{esc(_t("明细"))} · {esc(line.source)}</a>'
+        data = f'<a href="{esc(facts_url)}">{esc(_t("明细"))}</a>'
     elif line.source:
-        data = f'<span class="muted">{esc(line.source)}</span>'
+        data = DASH
     else:
         data = f'<span class="muted">{esc(_t("派生"))}</span>'
-    cells = [f'<td>{esc(line.name)}<br><span class="muted">{esc(line.code)}</span></td>',
+    name = esc(line.name)
+    if line.description:
+        name += f'<br><span class="muted desc">{esc(line.description)}</span>'
+    cells = [f"<td>{name}</td>",
              f"<td>{esc(line.role_label)}</td>",
              f'<td class="num">{weight}</td>',
              f'<td class="num">{value}</td>',
              f'<td class="num">{points}</td>',
-             f'<td class="formula"><code>{esc(line.formula)}</code></td>',
              f'<td class="rule">{rule}</td>',
              f"<td>{data}</td>"]
     return mark_safe("<tr>\n  " + "\n  ".join(cells) + "\n</tr>")  # noqa: S308 - escaped
 
 
-def scorecard_rows(lines: Iterable[Any], run_pk: int, entity_id: str) -> list[SafeString]:
+def scorecard_rows(lines: Iterable[Any], run_pk: int, entity_id: str,
+                   show_formula: bool = False) -> list[SafeString]:
     return [scorecard_row(line, reverse("runs:facts", args=[run_pk, entity_id, line.code])
-                          if line.has_facts else None) for line in lines]
+                          if line.has_facts else None, show_formula) for line in lines]
 
 
 def _attrs(attrs: dict[str, Any]) -> str:

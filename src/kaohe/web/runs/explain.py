@@ -16,7 +16,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from kaohe.scheme.formats import Format, format_value
 
 from kaohe.web.core.workspace import store_lock, workspace
 from kaohe.web.runs.models import Result, Run
@@ -50,6 +53,53 @@ class IndicatorLine:
     points: Decimal | None
     missing: bool
     has_facts: bool  # a source with fact rows to drill into
+    description: str = ""  # 口径 in plain words
+    sentence: str = ""  # the rule as a sentence in the user's language
+    value_text: str = "—"  # the value in the indicator's format (96.5%, ¥3,999.00)
+
+
+def shows_formulas(user: Any) -> bool:
+    """Formulas, engine parameters and source names are for those who write and check the
+    schemes (admins and assessors); everyone else reads the 口径 and the rule's sentence."""
+    from kaohe.web.core.roles import Role, role_of
+
+    return role_of(user) in (Role.ADMIN, Role.ASSESSOR)
+
+
+def english() -> bool:
+    return (get_language() or "zh-hans").lower().startswith("en")
+
+
+_DEFINITIONS: dict[int, dict[str, dict[str, Any]]] = {}
+
+
+def definitions(run: Run) -> dict[str, dict[str, Any]]:
+    """code → {description, format, sentence, sentence_en} of ``run``'s indicators: as stored
+    with the run; a run stored before issue 13 has them rebuilt from its scheme version (the
+    text the run ran, so they match it). Cached per version: a version never changes."""
+    if all("sentence" in ind for ind in run.indicators):
+        return {str(i["code"]): i for i in run.indicators}
+    if run.version_id not in _DEFINITIONS:
+        from kaohe.scheme.loader import parse_scheme
+        from kaohe.scheme.sentences import indicator_sentences
+
+        try:
+            scheme = parse_scheme(run.version.text, run.scheme.code)
+        except Exception:  # noqa: BLE001 - a version that no longer parses: no sentences
+            return {}
+        sentences = indicator_sentences(scheme)
+        _DEFINITIONS[run.version_id] = {i.code: {
+            "description": i.description, "format": i.format.as_dict() if i.format else None,
+            "sentence": sentences[i.code][0], "sentence_en": sentences[i.code][1]}
+            for i in scheme.indicators}
+    return _DEFINITIONS[run.version_id]
+
+
+def definition_of(defs: dict[str, dict[str, Any]], code: str) -> tuple[str, Format | None, str]:
+    """(description, format, sentence in the active language) of one indicator."""
+    d = defs.get(code, {})
+    sentence = str(d.get("sentence_en") if english() else d.get("sentence") or "")
+    return str(d.get("description") or ""), Format.from_dict(d.get("format")), sentence
 
 
 def fact_source(run: Run, code: str) -> str | None:
@@ -72,11 +122,15 @@ def point_indicators(run: Run) -> list[dict[str, Any]]:
 def indicator_lines(result: Result) -> list[IndicatorLine]:
     run = result.run
     scores = scores_of(run, [result.pk]).get(result.pk, {})  # cached: they never change
+    defs = definitions(run)
+    lang = "en" if english() else "zh"
     lines = []
     for ind in run.indicators:
         code = str(ind.get("code"))
         score = scores.get(code)
         role = str(ind.get("role") or "scored")
+        description, fmt, sentence = definition_of(defs, code)
+        value = score.value if score else None
         lines.append(IndicatorLine(
             code=code, name=str(ind.get("name") or code), role=role,
             role_label=str(ROLE_LABELS.get(role, role)), weight=ind.get("weight"),
@@ -85,7 +139,9 @@ def indicator_lines(result: Result) -> list[IndicatorLine]:
             missing_policy=str(MISSING_LABELS.get(str(ind.get("missing")), ""))
             if role == "scored" else "",
             value=score.value if score else None, points=score.points if score else None,
-            missing=bool(score and score.missing), has_facts=fact_source(run, code) is not None))
+            missing=bool(score and score.missing), has_facts=fact_source(run, code) is not None,
+            description=description, sentence=sentence,
+            value_text=format_value(value, fmt, lang)))
     return lines
 
 

@@ -19,7 +19,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,11 @@ class Notice:
     previous_period: str
     changes: list[Change] = field(default_factory=list)
     generated: datetime = field(default_factory=timezone.now)
+    previous_rows: list[Row] = field(default_factory=list)
+    company: str = ""  # the red header's issuer (kaohe.yaml notice.company, else the top unit)
+    department: str = "市场部"  # who signs (落款)
+    # (name, weight, 口径, rule sentence) per indicator, for the notice's 指标说明
+    definitions: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -251,14 +256,138 @@ def build_notice(run: Run, user: Any) -> Notice:
         g.rows.append(r)
     prev = previous_run(run)
     prev_period = str(parse_period(run.period, run.scheme.period).shift(-1))
-    changes = (compare(rows, visible_rows(prev, user), run.grades) if prev is not None else [])
+    prev_rows = visible_rows(prev, user) if prev is not None else []
+    changes = (compare(rows, prev_rows, run.grades) if prev is not None else [])
     title = _("%(scheme)s %(period)s 考核通报") % {"scheme": run.scheme.name,
                                                   "period": run.period}
+    company, department = issuer()
     return Notice(run=run, title=title, scope=scope_label(user), draft=not run.published,
                   groups=list(groups.values()), grades=grade_counts(rows, run.grades),
                   vetoed=[r for r in rows if r.vetoed],
                   eliminated=[r for r in rows if r.eliminate],
-                  previous=prev, previous_period=prev_period, changes=changes)
+                  previous=prev, previous_period=prev_period, changes=changes,
+                  previous_rows=prev_rows, company=company, department=department,
+                  definitions=indicator_definitions(run))
+
+
+def issuer() -> tuple[str, str]:
+    """(company, department) of the red header and the 落款: the workspace's ``notice``
+    setting (kaohe.yaml), the company defaulting to the org's top unit."""
+    from kaohe.web.core.workspace import workspace
+    from kaohe.web.org.models import Unit
+
+    try:
+        notice = workspace().settings.notice
+        company, department = notice.company, notice.department
+    except Exception:  # noqa: BLE001 - a notice is still issued from a workspace that fails
+        company, department = "", "市场部"
+    if not company:
+        top = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+        company = top.name if top is not None else ""
+    return company, department
+
+
+def indicator_definitions(run: Run) -> list[tuple[str, str, str, str]]:
+    """(name, weight, 口径, rule sentence) for each of the run's indicators, in the active
+    language: what people read, never the formula."""
+    from kaohe.scheme.formats import Format, number_text
+    from kaohe.web.runs.explain import definition_of, definitions
+
+    try:
+        defs = definitions(run)
+    except Exception:  # noqa: BLE001 - a run whose scheme text no longer parses: names only
+        defs = {}
+    out = []
+    for ind in run.indicators:
+        code = str(ind.get("code"))
+        description, _fmt, sentence = definition_of(defs, code)
+        weight = ind.get("weight")
+        out.append((str(ind.get("name") or code),
+                    number_text(weight, Format("score")) if weight is not None else "—",
+                    description or "—", sentence or "—"))
+    return out
+
+
+def document_number(n: Notice) -> str:
+    """The 文号: 〔year〕第 k 号, k the period's place in its year (the month, the quarter, the
+    day of the year; 1 for a year)."""
+    period = parse_period(n.run.period, n.run.scheme.period)
+    start = period.start
+    kind = n.run.scheme.period
+    k = {"month": start.month, "quarter": (start.month - 1) // 3 + 1, "year": 1}.get(
+        kind, start.timetuple().tm_yday)
+    return _("〔%(year)d〕第 %(n)d 号") % {"year": start.year, "n": k}
+
+
+def _pts(v: Decimal | float) -> str:
+    return f"{Decimal(str(v)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}"
+
+
+def _who(n: Notice) -> str:
+    return {"person": _("人"), "unit": _("个单位")}.get(n.run.entity, _("个"))
+
+
+def summary_paragraphs(n: Notice) -> list[str]:
+    """The notice's body: the period summarised from the stored results (adjusted values) —
+    how many, the average, the best and the worst, the grades, each group's leader, who is
+    flagged, and what changed against the last period. Every number is read from ``n``."""
+    rows = [r for g in n.groups for r in g.rows]
+    if not rows:
+        return [_("本期范围内没有考核结果。")]
+    who = _who(n)
+    avg = sum((r.total for r in rows), Decimal(0)) / len(rows)
+    best = max(rows, key=lambda r: (r.total, -r.rank))
+    worst = min(rows, key=lambda r: (r.total, -r.rank))
+    out = [_("%(scheme)s %(period)s 考核已完成，共考核 %(n)d %(who)s，分 %(g)d 个组。平均总分 "
+             "%(avg)s 分；最高 %(best)s 分（%(bname)s，%(bgroup)s），最低 %(worst)s 分"
+             "（%(wname)s，%(wgroup)s）。") % {
+        "scheme": n.run.scheme.name, "period": n.run.period, "n": len(rows), "who": who,
+        "g": len(n.groups), "avg": _pts(avg), "best": _pts(best.total), "bname": best.name,
+        "bgroup": best.group_name or _("全部"), "worst": _pts(worst.total),
+        "wname": worst.name, "wgroup": worst.group_name or _("全部")}]
+    if n.grades:
+        out.append(_("等级分布：") + "，".join(
+            f"{g} {c} {who}（{100 * c / len(rows):.1f}%）" for g, c in n.grades) + "。")
+    leaders = [(g, [r for r in g.rows if r.rank == 1]) for g in n.groups]
+    shown = [f"{g.name or _('全部')} {'、'.join(r.name for r in top)}（{_pts(top[0].total)} 分）"
+             for g, top in leaders[:12] if top]
+    if shown:
+        more = _("等 %(n)d 个组") % {"n": len(leaders)} if len(leaders) > 12 else ""
+        out.append(_("各组第一名：") + "；".join(shown) + more + "。")
+    flagged = []
+    if n.vetoed:
+        flagged.append(_("一票否决 %(n)d %(who)s：") % {"n": len(n.vetoed), "who": who}
+                       + "、".join(f"{r.name}（{r.group_name}）" for r in n.vetoed[:20]))
+    if n.eliminated:
+        flagged.append(_("末位淘汰 %(n)d %(who)s：") % {"n": len(n.eliminated), "who": who}
+                       + "、".join(f"{r.name}（{r.group_name}）" for r in n.eliminated[:20]))
+    out.append("；".join(flagged) + _("。请所在单位督促整改，限期提升。") if flagged
+               else _("本期无一票否决和末位淘汰。"))
+    if n.previous is None:
+        out.append(_("上期（%(period)s）没有已完成的考核，本期不作比较。")
+                   % {"period": n.previous_period})
+    elif n.previous_rows:
+        before = sum((r.total for r in n.previous_rows), Decimal(0)) / len(n.previous_rows)
+        diff = avg - before
+        verb = _("升至") if diff > 0 else _("降至") if diff < 0 else _("持平于")
+        ups = sum(1 for c in n.changes if (c.rank_up or 0) > 0)
+        downs = sum(1 for c in n.changes if (c.rank_up or 0) < 0)
+        gup = sum(1 for c in n.changes if (c.grade_up or 0) > 0)
+        gdown = sum(1 for c in n.changes if (c.grade_up or 0) < 0)
+        text = _("与上期（%(period)s）相比，平均总分由 %(before)s 分%(verb)s %(now)s 分"
+                 "（%(diff)s 分）；排名上升 %(up)d %(who)s、下降 %(down)d %(who)s，等级上升 "
+                 "%(gup)d %(who)s、下降 %(gdown)d %(who)s。") % {
+            "period": n.previous_period, "before": _pts(before), "verb": verb,
+            "now": _pts(avg), "diff": ("+" if diff > 0 else "") + _pts(diff), "up": ups,
+            "down": downs, "who": who, "gup": gup, "gdown": gdown}
+        climbers = n.rank_ups[:3]
+        if climbers:
+            text += _("进步最大的是") + "；".join(
+                _("%(name)s（%(group)s，排名由第 %(a)d 名升至第 %(b)d 名）") % {
+                    "name": c.name, "group": c.group_name, "a": c.prev_rank or 0, "b": c.rank}
+                for c in climbers) + "。"
+        out.append(text)
+    return out
 
 
 def _local(dt: datetime | None) -> str:
@@ -333,18 +462,47 @@ def notice_pdf(n: Notice) -> bytes:
                     line.cell(v)
         pdf.ln(1)
 
+    # 红头: the issuer in red, the 文号, a red rule; then the title and the written body
+    red = (200, 16, 16)
+    pdf.set_text_color(*red)
+    pdf.set_font("cjk", size=24)
+    pdf.multi_cell(0, 13, f"{n.company}{n.department}" + _("文件"), align="C",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("cjk", size=11)
+    pdf.ln(2)
+    pdf.multi_cell(0, 6, f"{n.department}{document_number(n)}", align="C", new_x="LMARGIN",
+                   new_y="NEXT")
+    pdf.set_draw_color(*red)
+    pdf.set_line_width(0.8)
+    y = pdf.get_y() + 2
+    pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    pdf.set_y(y + 5)
     title = n.title + (_("（草稿）") if n.draft else "")
     pdf.set_font("cjk", size=16)
     pdf.multi_cell(0, 9, title, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=9)
-    for label, value in header_lines(n):
-        pdf.multi_cell(0, 5, f"{label}：{value}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=8)
+    pdf.set_text_color(100, 100, 100)
+    pdf.multi_cell(0, 4.5, "　".join(f"{label}：{value}" for label, value in header_lines(n)),
+                   align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(3)
+    pdf.set_font("cjk", size=11)
+    pdf.multi_cell(0, 6.5, _("各单位："), new_x="LMARGIN", new_y="NEXT")
+    for para in summary_paragraphs(n):
+        # left-aligned: a justified line is written as a TJ array with spacing, which text
+        # search and copy-paste read less reliably
+        pdf.multi_cell(0, 6.5, "　　" + para, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6.5, "　　" + _("具体结果通报如下。"), new_x="LMARGIN", new_y="NEXT")
 
     heading(_("一、等级分布"))
     total = max(n.count, 1)
     table((40, 30, 30), [_("等级"), _("人数"), _("占比")],
           [[g, str(c), f"{100 * c / total:.1f}%"] for g, c in n.grades],
           ("LEFT", "RIGHT", "RIGHT"))
+    _grade_chart(pdf, n)
 
     heading(_("二、排名（每组前 %(n)d 名与后 %(n)d 名）") % {"n": TOP})
     cols = [_("排名"), _("编号"), _("名称"), _("所属单位"), _("总分"), _("等级"), _("标记")]
@@ -402,14 +560,62 @@ def notice_pdf(n: Notice) -> bytes:
             if items:
                 heading(label, size=10)
                 table(cw, ccols, [cline(c) for c in items])
+
+    if n.definitions:
+        heading(_("五、指标说明"))
+        table((30, 12, 70, 70), [_("指标"), _("权重"), _("口径"), _("计分规则")],
+              [list(d) for d in n.definitions], ("LEFT", "RIGHT", "LEFT", "LEFT"))
+
+    # 落款: the issuing department and the date, right-aligned, after the body
+    pdf.ln(8)
+    if pdf.get_y() > pdf.h - 40:
+        pdf.add_page()
+    pdf.set_font("cjk", size=11)
+    day = timezone.localtime(n.run.published_at or n.generated).date()
+    for text in (f"{n.company}{n.department}",
+                 _("%(y)d 年 %(m)d 月 %(d)d 日") % {"y": day.year, "m": day.month, "d": day.day}):
+        pdf.cell(0, 7, text, align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _grade_chart(pdf: Any, n: Notice) -> None:
+    """A horizontal bar per grade (its count), drawn with fpdf2's primitives, coloured from the
+    best grade (green) to the last (red) as in the workbook."""
+    from kaohe.report.common import grade_colours
+
+    if not n.grades or not n.count:
+        return
+    height = 6 * len(n.grades) + 4
+    if pdf.get_y() + height > pdf.h - 20:
+        pdf.add_page()
+    colours = grade_colours(len(n.grades), lightness=0.55, saturation=0.6)
+    biggest = max(c for _g, c in n.grades) or 1
+    x0, width = pdf.l_margin + 28, 120
+    y = top = pdf.get_y() + 2
+    pdf.set_font("cjk", size=8.5)
+    for (grade, count), colour in zip(n.grades, colours, strict=True):
+        pdf.set_xy(pdf.l_margin, y)
+        pdf.cell(26, 5, grade, align="R")
+        rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        pdf.set_fill_color(*rgb)
+        bar = width * count / biggest
+        if bar > 0:
+            pdf.rect(x0, y + 0.5, bar, 4, style="F")
+        pdf.set_xy(x0 + bar + 1, y)
+        pdf.cell(20, 5, str(count))
+        y += 6
+    pdf.set_draw_color(120, 120, 120)
+    pdf.line(x0, top, x0, y)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_y(y + 2)
 
 
 # ------------------------------------------------------------------------------------- Excel
 
 def notice_xlsx(n: Notice) -> bytes:
     """The notice as a workbook: 概况 (facts, grade distribution), 排名 (the whole visible
-    ranking), 标记人员 (vetoed, eliminated) and 与上期对比 (every entity against last period)."""
+    ranking), 标记人员 (vetoed, eliminated), 与上期对比 (every entity against last period) and
+    指标说明 (each indicator's 口径 and rule as a sentence)."""
     import xlsxwriter
 
     from kaohe.report.safe import write_text, write_texts
@@ -501,5 +707,10 @@ def notice_xlsx(n: Notice) -> bytes:
             s.write_number(i, 8, ch.grade_up)
         write_text(s, i, 9, "、".join(ch.newly_flagged))
         write_text(s, i, 10, ch.note)
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    s = sheet(_("指标说明"), [_("指标"), _("权重"), _("口径"), _("计分规则")], [18, 8, 48, 56])
+    for i, definition in enumerate(n.definitions, start=1):
+        for c, value in enumerate(definition):
+            write_text(s, i, c, value, wrap)
     wb.close()
     return buf.getvalue()

@@ -127,7 +127,8 @@ def stored_result(ws: Any, run: Run) -> Any:
     from kaohe.engine.consequences import consequence_fields
     from kaohe.engine.inputs import pop_table, population
     from kaohe.periods import parse_period
-    from kaohe.results import IndicatorInfo, RunResult
+    from kaohe.results import RunResult, indicator_infos
+    from kaohe.scheme.sentences import scheme_sentences
     from kaohe.scheme.loader import parse_scheme
 
     store = ws.store
@@ -180,9 +181,7 @@ def stored_result(ws: Any, run: Run) -> Any:
     return RunResult(
         scheme=scheme.code, title=scheme.name, period=str(period), run_id=run.engine_run_id,
         entity=scheme.entity, peers=scheme.peers,
-        indicators=tuple(IndicatorInfo(
-            code=i.code, name=i.name, role=i.role, weight=i.weight, rule=i.describe_rule(),
-            formula=i.value, source=i.source, missing=i.missing) for i in scheme.indicators),
+        indicators=indicator_infos(scheme), scheme_rules=tuple(scheme_sentences(scheme)),
         grades=scheme.grades, table=table, engine=str(engine),
         has_payout=scheme.payout is not None, **consequence_fields(scheme))
 

@@ -203,7 +203,13 @@ def _run_fields(run: Run, result: Any) -> None:
     run.alerts = list(getattr(result, "alerts", ()) or ())
     run.indicators = [{"code": i.code, "name": i.name, "role": i.role, "weight": i.weight,
                        "rule": i.rule, "formula": i.formula, "source": i.source,
-                       "missing": i.missing} for i in result.indicators]
+                       "missing": i.missing,
+                       # issue 13: the 口径, the value format and the rule as sentences
+                       "description": getattr(i, "description", ""),
+                       "format": i.format.as_dict() if getattr(i, "format", None) else None,
+                       "sentence": getattr(i, "sentence", ""),
+                       "sentence_en": getattr(i, "sentence_en", "")}
+                      for i in result.indicators]
 
 
 RUN_FIELDS = ["status", "progress", "message", "waiting_since", "finished", "engine_run_id",

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.roles import Action, can, role_of
 from kaohe.web.runs import cells, items
+from kaohe.web.runs.explain import shows_formulas
 from kaohe.web.runs.models import Run
 
 
@@ -116,6 +117,21 @@ def alert_levels(alerts: list[str]) -> dict[str, str]:
     return {a: classes[i] if i < len(classes) else "alert-yellow" for i, a in enumerate(alerts)}
 
 
+def _plain_values(run: Any, values: list[dict[str, Any]]) -> None:
+    """What people read of each indicator (issue 13): its 口径, its value in its format, its
+    rule as a sentence and its role in words."""
+    from kaohe.scheme.formats import format_value
+    from kaohe.web.runs.explain import ROLE_LABELS, definition_of, definitions, english
+
+    defs = definitions(run)
+    lang = "en" if english() else "zh"
+    for v in values:
+        description, fmt, sentence = definition_of(defs, str(v.get("code")))
+        v.update(description=description, sentence=sentence,
+                 value_text=format_value(v.get("value"), fmt, lang),
+                 role_label=str(ROLE_LABELS.get(str(v.get("role")), v.get("role"))))
+
+
 @login_required
 def item_card(request: HttpRequest, pk: int, item_id: str) -> HttpResponse:
     """One item: its owners, values, points and payout lines."""
@@ -125,9 +141,11 @@ def item_card(request: HttpRequest, pk: int, item_id: str) -> HttpResponse:
     if found is None:
         raise Http404
     items.name_owners([found.row])
+    _plain_values(run, found.values)
     total_line = sum((a for _n, a in found.lines if a is not None), 0.0)
     return render(request, "runs/item_card.html", {
         "run": run, "item": found.row, "values": found.values, "lines": found.lines,
+        "show_formula": shows_formulas(request.user),
         "lines_total": round(total_line, 2), "levels": alert_levels(list(run.alerts))})
 
 

@@ -30,7 +30,8 @@ from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.roles import Action, Role, can, role_of
 from kaohe.web.org.models import Unit
 from kaohe.web.runs import cells, charts, scores_cache
-from kaohe.web.runs.explain import fact_rows, fact_source, indicator_lines, point_indicators
+from kaohe.web.runs.explain import (definition_of, definitions, fact_rows, fact_source,
+                                   indicator_lines, point_indicators, shows_formulas)
 from kaohe.web.runs.notice import effective_ids
 from kaohe.web.runs.models import Result, Run, Score
 
@@ -316,7 +317,8 @@ def scorecard(request: HttpRequest, pk: int, entity_id: str) -> HttpResponse:
         "payout_lines": payout_lines,
         "lines_total": sum((a for _n, a in payout_lines if a is not None), 0.0),
         "run": run, "result": result, "lines": lines,
-        "table_rows": cells.scorecard_rows(lines, run.pk, result.entity_id),
+        "table_rows": cells.scorecard_rows(lines, run.pk, result.entity_id,
+                                           shows_formulas(request.user)),
         "flags": flags_of(result), "appeal_url": appeal_url, "appeals": appeals,
         "trend_url": reverse("runs:trend", args=[run.scheme.code, result.entity_id]),
         "ranking_url": reverse("runs:ranking", args=[run.pk]),
@@ -336,8 +338,11 @@ def facts(request: HttpRequest, pk: int, entity_id: str, code: str) -> HttpRespo
         data = fact_rows(run, result.entity_id, source, limit=FACT_LIMIT)
     except LookupError as exc:
         raise Http404 from exc
+    description, _fmt, sentence = definition_of(definitions(run), code)
     return render(request, "runs/facts.html", {
         "run": run, "result": result, "indicator": indicator, "data": data,
+        "description": description, "sentence": sentence,
+        "show_formula": shows_formulas(request.user),
         "truncated": data.count > len(data.rows)})
 
 
