@@ -9,13 +9,15 @@ and the privileges — as a marketing department sends it to its partners.
 
 from __future__ import annotations
 
+import numbers
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-import openpyxl
-from openpyxl.styles import Font
+import xlsxwriter
 from rich.console import Console
 
+from kaohe.report.safe import write_text, write_texts, write_value
 from kaohe.results import RunResult
 
 STAR_PRIVILEGES = {
@@ -42,42 +44,53 @@ def after_reports(results: dict[str, RunResult], reports: Path, out: Console) ->
 
 
 def write_statement(partner: RunResult, audit: RunResult | None, path: Path) -> Path:
-    """The commission statement workbook of one month (see the module docstring)."""
-    wb = openpyxl.Workbook()
-    sheet = wb.active
-    assert sheet is not None
-    sheet.title = "酬金结算单"
+    """The commission statement workbook of one month (see the module docstring). Every cell
+    goes through report/safe.py: names and ids stay text, never a formula."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"author": "kaohe demo", "created": _WORKBOOK_TIME})
+    title = wb.add_format({"bold": True, "font_size": 14})
+    bold = wb.add_format({"bold": True})
+    money = wb.add_format({"num_format": "#,##0.00"})
+    sheet = wb.add_worksheet("酬金结算单")
     year, month = partner.period.split("-")
-    sheet.append([f"{year}年{int(month)}月 渠道酬金结算单 ({partner.title})"])
-    sheet.cell(1, 1).font = Font(bold=True, size=14)
+    write_text(sheet, 0, 0, f"{year}年{int(month)}月 渠道酬金结算单 ({partner.title})", title)
     lines = list(partner.payout_lines)
-    sheet.append(["渠道编码", "渠道名称", "渠道类型", "总分", "星级", "新入网号码", *lines,
-                  "应付酬金合计", "星级权益"])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    write_texts(sheet, 1, 0, ["渠道编码", "渠道名称", "渠道类型", "总分", "星级", "新入网号码",
+                              *lines, "应付酬金合计", "星级权益"], bold)
     table = partner.table.sort_values("id")
-    for row in table.to_dict("records"):
-        sheet.append([row["id"], row["name"], row.get("g_kind"), row["total"], row["grade"],
-                      int(row["v_new_cards"]), *[row[f"l_{name}"] for name in lines],
-                      row["payout"], STAR_PRIVILEGES.get(str(row["grade"]), "")])
-    for column in range(7, 8 + len(lines)):
-        for (cell,) in sheet.iter_rows(min_row=3, min_col=column, max_col=column):
-            cell.number_format = "#,##0.00"
-    sheet.freeze_panes = "C3"
-    claw = wb.create_sheet("养卡扣回明细")
-    claw.append(["号码", "发展渠道编码", "达标月数", "三个月通话分钟", "三个月流量MB", "扣回金额"])
+    for r, row in enumerate(table.to_dict("records"), start=2):
+        for c, value in enumerate([row["id"], row["name"], row.get("g_kind")]):
+            write_text(sheet, r, c, value)
+        write_value(sheet, r, 3, _num(row["total"]))
+        write_text(sheet, r, 4, row["grade"])
+        write_value(sheet, r, 5, int(row["v_new_cards"]))
+        amounts = [row[f"l_{name}"] for name in lines] + [row["payout"]]
+        for c, value in enumerate(amounts, start=6):
+            write_value(sheet, r, c, _num(value), money)
+        write_text(sheet, r, 7 + len(lines), STAR_PRIVILEGES.get(str(row["grade"]), ""))
+    sheet.freeze_panes(2, 2)
+    claw = wb.add_worksheet("养卡扣回明细")
+    write_texts(claw, 0, 0, ["号码", "发展渠道编码", "达标月数", "三个月通话分钟", "三个月流量MB",
+                             "扣回金额"], bold)
     if audit is not None:
         failed = audit.table[audit.table["grade"] == "扣回"].sort_values(["unit", "id"])
-        for row in failed.to_dict("records"):
-            claw.append([row["id"], row["unit"], int(row["v_active_months"]),
-                         row["v_minutes"], row["v_mb"], -CLAWBACK_YUAN])
-    stars = wb.create_sheet("星级权益")
-    stars.append(["星级", "权益"])
-    for star, text in STAR_PRIVILEGES.items():
-        stars.append([star, text])
-    wb.properties.creator = "kaohe demo"
-    wb.properties.created = _WORKBOOK_TIME
-    wb.properties.modified = _WORKBOOK_TIME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+        for r, row in enumerate(failed.to_dict("records"), start=1):
+            write_text(claw, r, 0, row["id"])
+            write_text(claw, r, 1, row["unit"])
+            write_value(claw, r, 2, int(row["v_active_months"]))
+            write_value(claw, r, 3, _num(row["v_minutes"]))
+            write_value(claw, r, 4, _num(row["v_mb"]))
+            write_value(claw, r, 5, -CLAWBACK_YUAN, money)
+    stars = wb.add_worksheet("星级权益")
+    write_texts(stars, 0, 0, ["星级", "权益"], bold)
+    for r, (star, text) in enumerate(STAR_PRIVILEGES.items(), start=1):
+        write_texts(stars, r, 0, [star, text])
+    wb.close()
     return path
+
+
+def _num(value: Any) -> Any:
+    """A number cell's value: Decimal and numpy numbers as float (the result table's types)."""
+    return float(value) if isinstance(value, numbers.Number) and not isinstance(value, bool) \
+        else value
