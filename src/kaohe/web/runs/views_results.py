@@ -386,6 +386,29 @@ class StatementFilter(forms.Form):
         self.fields["unit"].choices = [("", _("请选择"))] + units  # type: ignore[attr-defined]
 
 
+def standing_payouts(paid: QuerySet[Result]) -> list[Result]:
+    """The rows of ``paid`` (results with a payout) whose run stands for its scheme and period
+    (a re-run replaces the earlier one), newest period first."""
+    rows = list(paid.select_related("run__scheme").order_by(
+        "-run__period", "run__scheme__name", "final_rank", "entity_id"))
+    latest = {(run.scheme.code, run.period): run.pk
+              for code in {row.run.scheme.code for row in rows}
+              for run in latest_runs_by_period(code)}
+    return [r for r in rows if latest.get((r.run.scheme.code, r.run.period)) == r.run_id]
+
+
+def latest_payout(user: Any) -> tuple[str, Decimal] | None:
+    """The newest period with a payout in ``user``'s scope and its total (the home page's
+    statement card), summed as the statement sums it."""
+    paid = results_in_scope(user).filter(payout__isnull=False, run__status=Run.Status.DONE)
+    rows = standing_payouts(paid)
+    if not rows:
+        return None
+    period = max(r.run.period for r in rows)
+    return period, sum((r.payout for r in rows if r.run.period == period and r.payout is not None),
+                       Decimal("0.00"))
+
+
 @login_required
 def statement(request: HttpRequest) -> HttpResponse:
     """Payouts (酬金、绩效兑现) across schemes and periods, summed to the fen.
@@ -410,13 +433,7 @@ def statement(request: HttpRequest) -> HttpResponse:
             paid = paid.filter(unit=unit)
         else:
             paid = paid.none()
-    rows = list(paid.select_related("run__scheme").order_by(
-        "-run__period", "run__scheme__name", "final_rank", "entity_id"))
-    # only the latest run of a scheme and period counts (a re-run replaces the earlier one)
-    latest = {(run.scheme.code, run.period): run.pk
-              for code in {row.run.scheme.code for row in rows}
-              for run in latest_runs_by_period(code)}
-    rows = [r for r in rows if latest.get((r.run.scheme.code, r.run.period)) == r.run_id]
+    rows = standing_payouts(paid)
     total = sum((r.payout for r in rows if r.payout is not None), Decimal("0.00"))
     by_scheme: dict[str, Decimal] = {}
     by_period: dict[str, dict[str, Decimal]] = {}

@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 from kaohe.errors import InputError
 from kaohe.periods import parse_period
 from kaohe.web.core.querysets import scope_of
-from kaohe.web.core.roles import Action, can, role_of
+from kaohe.web.core.roles import SEES_DRAFTS, Action, can, role_of
 from kaohe.web.runs import jobs, notice, recovery, services
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.notice import (
@@ -60,7 +60,8 @@ class RunFilterForm(forms.Form):
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scheme"].queryset = Scheme.objects.restrict(user)
+        self.fields["scheme"].queryset = Scheme.objects.restrict(user).filter(
+            pk__in=openable_runs(user).values("scheme_id"))
 
 
 class RunForm(forms.Form):
@@ -114,10 +115,26 @@ def default_version(scheme: Scheme, period: str) -> SchemeVersion | None:
 
 # ------------------------------------------------------------------------------------ pages
 
+def openable_runs(user: Any) -> QuerySet[Run]:
+    """The runs ``user``'s run list shows: those whose pages they can open. Admins and
+    assessors check every run (drafts and failures too); everyone else sees a published run
+    only when it holds one of their results (a partner does not see the clerks' schemes), or,
+    for an item run, when their role reads items (``items.sees_items``)."""
+    from kaohe.web.runs import items
+
+    runs = Run.objects.restrict(user)
+    if role_of(user) in SEES_DRAFTS:
+        return runs
+    mine = Q(pk__in=Result.objects.restrict(user).values("run_id"))
+    if items.sees_items(role_of(user)):
+        mine |= Q(entity="item")
+    return runs.filter(mine)
+
+
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
     """The run history, newest first, filtered by scheme, period and status."""
-    runs = Run.objects.restrict(request.user).select_related(
+    runs = openable_runs(request.user).select_related(
         "scheme", "version", "started_by", "published_by")
     form = RunFilterForm(request.user, request.GET or None)
     if form.is_valid():
