@@ -7,6 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from kaohe.errors import ConfigError
+from kaohe.workspace.completeness import (
+    DEFAULT_COMPLETENESS,
+    CompletenessSettings,
+    parse_completeness,
+)
 from kaohe.workspace.limits import DEFAULT_LIMITS, ImportLimits, parse_limits
 from kaohe.yamlio import read_yaml
 
@@ -30,9 +35,11 @@ class Settings:
     store: str = "store.duckdb"
     spark: SparkSettings = field(default_factory=SparkSettings)
     limits: ImportLimits = DEFAULT_LIMITS  # what one import may cost (workspace.limits)
+    # when a period's data is too thin to trust a run (workspace.completeness)
+    completeness: CompletenessSettings = DEFAULT_COMPLETENESS
 
 
-_KEYS = {"engine", "store", "spark", "limits"}
+_KEYS = {"engine", "store", "spark", "limits", "completeness"}
 _SPARK_KEYS = {"master", "options", "sources", "exchange"}
 
 
@@ -67,4 +74,5 @@ def load_settings(root: Path) -> Settings:
         exchange=str(spark_data.get("exchange") or ""),
     )
     return Settings(engine=engine, store=str(data.get("store", "store.duckdb")), spark=spark,
-                    limits=parse_limits(data.get("limits"), str(path)))
+                    limits=parse_limits(data.get("limits"), str(path)),
+                    completeness=parse_completeness(data.get("completeness"), str(path)))
