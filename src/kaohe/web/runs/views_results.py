@@ -19,7 +19,20 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -70,6 +83,19 @@ def flags_of(r: Result) -> list[tuple[str, str]]:
     if r.adjustment:
         out.append((_t("申诉调整 %(n)s") % {"n": f"{r.adjustment:+.2f}"}, "ok"))
     return out
+
+
+def tied_groups(results: QuerySet[Result]) -> list[dict[str, Any]]:
+    """The peer groups of ``results`` in which every entity has the same total: a whole group
+    that ties usually means missing data, and the scheme's bottom-n rule (spec: "fewer than n
+    of its group have a strictly lower total") then flags every one of them 末位. Only groups
+    the reader sees whole are named (``group_size`` entities in ``results``)."""
+    rows = (results.order_by().values("group_key", "group_name")
+            .annotate(n=Count("pk"), size=Max("group_size"), low=Min("final_total"),
+                      high=Max("final_total"), bottoms=Count("pk", filter=Q(bottom=True)))
+            .filter(n__gt=1, n=F("size"), low=F("high")).order_by("group_name", "group_key"))
+    return [{"name": r["group_name"] or r["group_key"] or "—", "size": r["n"],
+             "total": r["low"], "bottoms": r["bottoms"]} for r in rows]
 
 
 def _reverse_or_none(name: str, *args: Any) -> str | None:
@@ -197,7 +223,8 @@ def ranking(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run, "form": form, "page": page, "rows": rows, "headers": headers,
         "table_rows": cells.ranking_rows(rows, run.pk, run.has_payout),
         "ind_headers": ind_headers, "count": page.paginator.count, "total_in_scope":
-        total_in_scope, "sort": sort})
+        total_in_scope, "sort": sort,
+        "ties": tied_groups(results_in_scope(request.user).filter(run=run))})
 
 
 class _KnownCountPaginator(Paginator):

@@ -44,9 +44,11 @@ from kaohe.web.runs.notice import (
     previous_run,
 )
 from kaohe.web.runs.views_results import _check_entity_kind as check_entity_kind
+from kaohe.web.runs.views_results import tied_groups
 from kaohe.web.schemes.models import Scheme, SchemeVersion
 
 PAGE_SIZE = 50
+MIN_REASON = 6  # characters of the reason for publishing a run on incomplete data
 
 
 # ------------------------------------------------------------------------------------ forms
@@ -220,6 +222,12 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_run": Scheme.objects.restrict(request.user, Action.RUN).filter(
             pk=run.scheme_id).exists(),
         "queue": queue_state(run)}
+    # Data checks, for those who check and publish runs (the counts are company-wide).
+    if run.status == Run.Status.DONE and ctx["can_preview"]:
+        ctx["data_warnings"] = run.data_warnings
+        ctx["show_counts"] = scope_of(request.user).everything
+        if run.entity != "item":
+            ctx["ties"] = tied_groups(results)
     if run.status == Run.Status.DONE and run.entity == "item":
         ctx.update(item_summary(request.user, run))
     elif run.status == Run.Status.DONE:
@@ -279,8 +287,9 @@ def queue_state(run: Run) -> dict[str, Any]:
             message = _("排队中，即将开始")
         return {"waiting": True, "label": run.get_status_display(), "message": message}
     if run.status == Run.Status.RUNNING and run.waiting_since is not None:
-        return {"waiting": True, "label": _("等待中"), "message": run.message}
-    return {"waiting": False, "label": run.get_status_display(), "message": run.message}
+        return {"waiting": True, "label": _("等待中"), "message": services.step_label(run.message)}
+    return {"waiting": False, "label": run.get_status_display(),
+            "message": services.step_label(run.message)}
 
 
 @login_required
@@ -310,8 +319,11 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
         _check_publishable(request, run)
         other = (Run.objects.filter(scheme_id=run.scheme_id, period=run.period,
                                     published_at__isnull=False).exclude(pk=run.pk).first())
+        reason = " ".join(request.POST.get("reason", "").split())[:1000]
         problem = (
             _("请勾选确认后再发布。") if not request.POST.get("confirm") else
+            _("本运行的数据可能不完整：发布前请写明发布理由（至少 %(n)s 个字），理由记入审计日志。")
+            % {"n": MIN_REASON} if run.data_warnings and len(reason) < MIN_REASON else
             _("只有已完成的运行可以发布。") if run.status != Run.Status.DONE else
             _("该运行已于 %(when)s 发布，不能重复发布。") % {
                 "when": timezone.localtime(run.published_at).strftime("%Y-%m-%d %H:%M")}
@@ -321,7 +333,9 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
         if not problem:
             run.published_at = timezone.now()
             run.published_by = request.user  # type: ignore[assignment]
-            run.save(update_fields=["published_at", "published_by"])
+            # the override is saved with the publication: the audit log's entry holds both
+            run.publish_reason = reason if run.data_warnings else ""
+            run.save(update_fields=["published_at", "published_by", "publish_reason"])
     if problem:
         messages.error(request, problem)
     else:
