@@ -125,7 +125,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     except ImportError:  # pragma: no cover - the dashboard works without the appeals app
         Appeal = None
     if context["statement_url"]:
-        context["payout"] = latest_payout(user)
+        if (payout := latest_payout(user)) is not None:  # (period, "1,234.50")
+            context["payout"] = (payout[0], f"{payout[1]:,.2f}")
     if Appeal is not None and context["appeals_url"]:
         appeals = Appeal.objects.restrict(user)
         context["open_appeals"] = appeals.filter(status=Appeal.Status.FILED).count()
