@@ -186,3 +186,30 @@ def shortfalls(ws: Any, scheme: Any, period: Period,
             out.append(Shortfall(src.name, src.title, str(period), rows, entities,
                                  usual_rows, usual_entities, compared))
     return out
+
+
+@dataclass(frozen=True)
+class StoredImport:
+    """One import recorded in the store, whoever made it (``kaohe import`` or the web)."""
+
+    source: str
+    file: str  # the file's name, without its folder
+    rows: int
+    replaced_period: str
+    deleted: int
+    imported_at: datetime
+
+
+def stored_imports(ws: Any, limit: int = 20) -> list[StoredImport]:
+    """The latest imports the store recorded, newest first."""
+    store = ws.store
+    if not store.path.exists():
+        return []
+    with store.connect(read_only=True) as con:
+        if not store.has_table(con, "imports"):
+            return []
+        raw = con.execute("SELECT source, file, rows, replaced_period, deleted, imported_at "
+                          "FROM imports ORDER BY imported_at DESC LIMIT ?", [limit]).fetchall()
+    return [StoredImport(str(s), str(f or "").replace("\\", "/").rsplit("/", 1)[-1],
+                         int(n or 0), str(r or ""), int(d or 0), at)
+            for s, f, n, r, d, at in raw]
