@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from django.test import SimpleTestCase
 from django.urls import reverse
 from viewtests import WorldTestCase
+from world import build_world
 
 from kaohe.web.audit.models import ChangeLog
 from kaohe.web.audit.templatetags.audit_tags import audit_object
@@ -26,6 +27,10 @@ class ObjectLabelTests(SimpleTestCase):
 
 
 class AuditListNamesTests(WorldTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world(schemes=("clerk_star",), publish=False)
+
     def test_a_runs_entry_reads_once_and_names_the_actor(self) -> None:
         admin = self.world.users["admin"]
         admin.last_name = "王立新"
