@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kaohe.web.runs",
     "kaohe.web.appeals",
     "kaohe.web.audit",
+    "kaohe.web.notify",
 ]
 
 MIDDLEWARE = [
@@ -183,3 +184,14 @@ STATIC_ROOT = os.environ.get("KAOHE_STATIC_ROOT") or None
 # outlets' intranets are offline, so nothing comes from a CDN.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Notifications (notify app) are in-app; e-mail only when switched on (nothing leaves the machine
+# by default), through Django's mail settings (docs/operations.md).
+KAOHE_NOTIFY_EMAIL = os.environ.get("KAOHE_NOTIFY_EMAIL", "") == "1"
+KAOHE_SITE_URL = os.environ.get("KAOHE_SITE_URL", "")  # prefixed to the links in mails
+EMAIL_HOST = os.environ.get("KAOHE_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("KAOHE_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KAOHE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KAOHE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("KAOHE_EMAIL_TLS", "") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("KAOHE_EMAIL_FROM", "kaohe@localhost")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("appeals/", include("kaohe.web.appeals.urls")),
     path("audit/", include("kaohe.web.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("notify/", include("kaohe.web.notify.urls")),
 ]

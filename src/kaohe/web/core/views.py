@@ -132,6 +132,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["open_appeals"] = appeals.filter(status=Appeal.Status.FILED).count()
         if role == Role.STAFF:
             context["my_appeals"] = list(appeals.select_related("result__run__scheme")[:10])
+    from kaohe.web.notify.models import Notification
+
+    context["notes"] = list(Notification.objects.filter(user=user, read_at__isnull=True)[:5])
     if role == Role.INSPECTOR:
         context["outlets"] = list(user.profile.outlets.order_by("path"))
     return render(request, "core/dashboard.html", context)
