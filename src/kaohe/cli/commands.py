@@ -129,6 +129,25 @@ def run(ctx: Context, scheme: str, period: str, engine: str | None, out_file: Pa
     if out_file is not None:
         write_result(output.result, out_file)
         out.print(f"[green]✓[/] 已写入 written: {escape(str(out_file))}")
+    warn_thin_data(ws, scheme, period)
+
+
+def warn_thin_data(ws: Workspace, scheme: str, period: str) -> None:
+    """Warn (after the ranking, where it is read) when the period's data is far below the
+    previous periods' (workspace.completeness): the results are then not to be trusted."""
+    from kaohe.periods import parse_period
+    from kaohe.workspace.completeness import shortfalls
+
+    s = ws.scheme(scheme)
+    found = shortfalls(ws, s, parse_period(period, s.period))  # type: ignore[arg-type]
+    if not found:
+        return
+    c = ws.settings.completeness
+    err.print(f"[yellow]⚠ 数据可能不完整：{escape(str(period))} 有 {len(found)} 个数据源的数据量"
+              f"低于此前 {c.periods} 期中位数的 {c.min_ratio:.0%}，本次结果可能不可信，"
+              "请核对导入后再发布。[/]", soft_wrap=True)
+    for f in found:
+        err.print(f"[yellow]  - {escape(f.sentence())}[/]", soft_wrap=True)
 
 
 @click.command(help="解释某个对象的得分 explain an entity's points")

@@ -45,3 +45,6 @@ def run_range(ws: Workspace, scheme: str, text: str, engine: str | None, out_fil
             path = out_path(out_file, period)
             write_result(output.result, path)
             out.print(f"[green]✓[/] 已写入 written: {path}")
+        from kaohe.cli.commands import warn_thin_data
+
+        warn_thin_data(ws, scheme, str(period))

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kaohe.web.audit",
     "kaohe.web.power",
     "kaohe.web.channels",
+    "kaohe.web.notify",
 ]
 
 MIDDLEWARE = [
@@ -62,7 +63,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "kaohe.web.core.middleware.LanguageMiddleware",  # zh-Hans unless the user chose English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -169,6 +170,7 @@ KAOHE_RUN_STALE_SECONDS = 60
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the header's switch is remembered (core.middleware)
 # Translations live in each app's locale/en/ (zh-Hans is the source language).
 LOCALE_PATHS: list[str] = []
 TIME_ZONE = "Asia/Shanghai"
@@ -184,3 +186,14 @@ STATIC_ROOT = os.environ.get("KAOHE_STATIC_ROOT") or None
 # outlets' intranets are offline, so nothing comes from a CDN.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Notifications (notify app) are in-app; e-mail only when switched on (nothing leaves the machine
+# by default), through Django's mail settings (docs/operations.md).
+KAOHE_NOTIFY_EMAIL = os.environ.get("KAOHE_NOTIFY_EMAIL", "") == "1"
+KAOHE_SITE_URL = os.environ.get("KAOHE_SITE_URL", "")  # prefixed to the links in mails
+EMAIL_HOST = os.environ.get("KAOHE_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("KAOHE_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KAOHE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KAOHE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("KAOHE_EMAIL_TLS", "") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("KAOHE_EMAIL_FROM", "kaohe@localhost")

@@ -15,4 +15,5 @@ urlpatterns = [
     path("channels/", include("kaohe.web.channels.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("power/", include("kaohe.web.power.urls")),
+    path("notify/", include("kaohe.web.notify.urls")),
 ]

@@ -7,6 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from kaohe.errors import ConfigError
+from kaohe.workspace.completeness import (
+    DEFAULT_COMPLETENESS,
+    CompletenessSettings,
+    parse_completeness,
+)
 from kaohe.workspace.limits import DEFAULT_LIMITS, ImportLimits, parse_limits
 from kaohe.yamlio import read_yaml
 
@@ -39,9 +44,11 @@ class Settings:
     spark: SparkSettings = field(default_factory=SparkSettings)
     limits: ImportLimits = DEFAULT_LIMITS  # what one import may cost (workspace.limits)
     notice: NoticeSettings = field(default_factory=NoticeSettings)
+    # when a period's data is too thin to trust a run (workspace.completeness)
+    completeness: CompletenessSettings = DEFAULT_COMPLETENESS
 
 
-_KEYS = {"engine", "store", "spark", "limits", "notice"}
+_KEYS = {"engine", "store", "spark", "limits", "notice", "completeness"}
 _NOTICE_KEYS = {"company", "department"}
 _SPARK_KEYS = {"master", "options", "sources", "exchange"}
 
@@ -78,7 +85,8 @@ def load_settings(root: Path) -> Settings:
     )
     return Settings(engine=engine, store=str(data.get("store", "store.duckdb")), spark=spark,
                     limits=parse_limits(data.get("limits"), str(path)),
-                    notice=_notice(data.get("notice"), path))
+                    notice=_notice(data.get("notice"), path),
+                    completeness=parse_completeness(data.get("completeness"), str(path)))
 
 
 def _notice(raw: Any, path: Path) -> NoticeSettings:

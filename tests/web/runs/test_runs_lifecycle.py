@@ -31,8 +31,26 @@ class RunListMatrix(RoleMatrix, WorldTestCase):
     def url(self) -> str:
         return reverse("runs:list")
 
+    def _clerks_run(self) -> str:
+        return f'href="{reverse("runs:detail", args=[self.world.runs["clerk_star"].pk])}"'
+
+    # Inspectors and partners read outlets' results, never clerks': the clerks' scheme is not
+    # in their list (a link there led to an empty page and a refused notice).
     def must_show(self, name: str) -> list[str]:
-        return [reverse("runs:detail", args=[self.world.runs["clerk_star"].pk])]
+        hall = f'href="{reverse("runs:detail", args=[self.world.runs["hall_service"].pk])}"'
+        if name.startswith(("inspector", "partner")):
+            return [hall]
+        if name.startswith("staff"):  # a clerk's own result is in the clerks' scheme only
+            return [self._clerks_run()]
+        return [self._clerks_run(), hall]
+
+    def must_hide_staff(self) -> list[str]:
+        return [f'href="{reverse("runs:detail", args=[self.world.runs["hall_service"].pk])}"']
+
+    def must_hide(self, name: str) -> list[str]:
+        if name.startswith("staff"):
+            return self.must_hide_staff()
+        return [self._clerks_run()] if name.startswith(("inspector", "partner")) else []
 
 
 class RunDetailMatrix(RoleMatrix, WorldTestCase):

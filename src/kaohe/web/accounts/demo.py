@@ -15,6 +15,10 @@ DEMO_PASSWORD = "kaohe-demo-2026"
 HALL_KINDS = ["自营厅", "合作厅", "特约厅", "代理店"]
 
 
+# The demo's people without an org person of their own.
+DEMO_NAMES = {"admin": "王立新", "assessor": "李敏", "inspector": "赵磊", "partner": "陈志强"}
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
@@ -89,6 +93,9 @@ def create_demo_accounts() -> list[DemoAccount]:
     out: list[DemoAccount] = []
     for username, role, unit, person, what in plan:
         user, _ = User.objects.get_or_create(username=username)
+        # pages name people, not logins: heads and staff by their org person, the others by
+        # the name on the account (core.people)
+        user.last_name = DEMO_NAMES.get(username, "")
         user.set_password(DEMO_PASSWORD)
         user.is_superuser = user.is_staff = role == Role.ADMIN
         user.save()

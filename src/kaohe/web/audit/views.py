@@ -26,7 +26,8 @@ def changelog_list(request: HttpRequest) -> HttpResponse:
     """Entries newest first: time, user, action, object type, object; filters in the query."""
     if not can(request.user, Action.AUDIT):
         raise PermissionDenied
-    entries = ChangeLog.objects.restrict(request.user, Action.AUDIT)
+    entries = ChangeLog.objects.restrict(request.user, Action.AUDIT).select_related(
+        "user__profile__person")  # the actor's real name (audit_tags.audit_actor)
     form = ChangeLogFilterForm(request.GET or None)
     if form.is_bound and form.is_valid():
         entries = form.filter(entries)

@@ -40,6 +40,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             except NoReverseMatch:  # an app that does not offer this page yet
                 continue
     role = role_of(user)
-    return {"menu": items, "role": role,
+    unread = 0
+    if getattr(user, "is_authenticated", False):
+        from kaohe.web.notify.models import Notification
+
+        unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return {"menu": items, "role": role, "notify_unread": unread,
             "role_label": Role(role).label if role else "",
             "kaohe_can": {a: can(user, a) for a in Action.values}}

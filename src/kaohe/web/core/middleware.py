@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 
 
@@ -28,3 +31,18 @@ class NoStoreMiddleware:
         if signed_in or (user is not None and user.is_authenticated):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """zh-Hans unless the user chose English (the header's switch sets the language cookie).
+
+    Django's ``LocaleMiddleware`` falls back on the browser's Accept-Language, so a browser
+    without zh in it got English pages; kaohe's users read Chinese whatever their browser says.
+    The choice is the cookie ``set_language`` writes (``LANGUAGE_COOKIE_AGE``: a year)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

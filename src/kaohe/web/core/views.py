@@ -20,11 +20,11 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _t
 
-from kaohe.web.core.roles import Role, role_of
+from kaohe.web.core.roles import Action, Role, can, role_of
 from kaohe.web.runs import charts
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.notice import effective_ids
-from kaohe.web.runs.views_results import latest_runs_by_period, results_in_scope
+from kaohe.web.runs.views_results import latest_payout, latest_runs_by_period, results_in_scope
 
 TOP = 5
 FLAGGED = Q(vetoed=True) | Q(eliminate=True) | Q(bottom=True)
@@ -114,19 +114,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "blocks": blocks, "role": role, "item_blocks": (items := item_blocks(user)),
         "scheme_count": len(blocks) + len(items),
-        "statement_url": _url("runs:statement"),
-        "appeals_url": _url("appeals:list"),
+        # only links the role can follow: inspectors have no statement, and inspectors and
+        # partners take no part in appeals (roles.ALLOWED)
+        "statement_url": _url("runs:statement") if role != Role.INSPECTOR else None,
+        "appeals_url": _url("appeals:list") if can(user, Action.READ_APPEALS) else None,
         "inspection_url": _url("data:inspection_new") if role == Role.INSPECTOR else None,
     }
     try:
         from kaohe.web.appeals.models import Appeal
     except ImportError:  # pragma: no cover - the dashboard works without the appeals app
         Appeal = None
-    if Appeal is not None:
+    if context["statement_url"]:
+        if (payout := latest_payout(user)) is not None:  # (period, "1,234.50")
+            context["payout"] = (payout[0], f"{payout[1]:,.2f}")
+    if Appeal is not None and context["appeals_url"]:
         appeals = Appeal.objects.restrict(user)
         context["open_appeals"] = appeals.filter(status=Appeal.Status.FILED).count()
         if role == Role.STAFF:
             context["my_appeals"] = list(appeals.select_related("result__run__scheme")[:10])
+    from kaohe.web.notify.models import Notification
+
+    context["notes"] = list(Notification.objects.filter(user=user, read_at__isnull=True)[:5])
     if role == Role.INSPECTOR:
         context["outlets"] = list(user.profile.outlets.order_by("path"))
     return render(request, "core/dashboard.html", context)

@@ -75,12 +75,39 @@ def load_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     sources = sorted(set(loads_for(request.user).values_list("source", flat=True)))
     return render(request, "data/list.html", {
+        **store_overview(request.user),
         "page": page, "source": source, "status": status, "sources": sources,
         "statuses": DataLoad.Status.choices,
         "may_upload": can(request.user, Action.IMPORT),
         "may_enter": can(request.user, Action.ENTER),
         "may_inspect": can(request.user, Action.INSPECT),
     })
+
+
+COVERAGE_PERIODS = 6  # the latest months shown per source
+
+
+def store_overview(user: Any) -> dict[str, Any]:
+    """What the store holds, read from the store itself so that ``kaohe import`` counts as
+    much as an upload: each source's rows and covered entities in the latest months, and the
+    latest imports. Company-wide counts: for admins only (an assessor's scope is a branch)."""
+    if not scope_of(user).everything:
+        return {}
+    from kaohe.web.core.workspace import store_lock
+    from kaohe.workspace.completeness import coverage, stored_imports
+
+    ws = workspace()
+    with store_lock:
+        cells = coverage(ws)
+        imports = stored_imports(ws)
+    periods = sorted({c.period for c in cells}, reverse=True)[:COVERAGE_PERIODS]
+    by_source: dict[str, dict[str, Any]] = {}
+    for c in cells:
+        row = by_source.setdefault(c.source, {"source": c.source, "title": c.title, "cells": {}})
+        row["cells"][c.period] = c
+    rows = [{**row, "cells": [row["cells"].get(p) for p in periods]}
+            for _name, row in sorted(by_source.items())]
+    return {"coverage": {"periods": periods, "rows": rows}, "stored_imports": imports}
 
 
 @login_required

@@ -100,7 +100,7 @@ def claim(pk: int | None = None) -> Run | None:
             # the compare-and-set that makes the claim atomic on every database
             taken = Run.objects.filter(pk=candidate, status=Run.Status.QUEUED).update(
                 status=Run.Status.RUNNING, worker=worker_id(), heartbeat=now, started=now,
-                waiting_since=None, progress=5, message="开始 starting",
+                waiting_since=None, progress=5, message="开始",
                 engine_run_id=new_run_id(datetime.now()))
         if taken:
             return Run.objects.select_related("scheme", "version", "started_by").get(

@@ -84,6 +84,12 @@ class Run(ChangeLogged):
                                      on_delete=models.SET_NULL, related_name="+",
                                      verbose_name=_("发布人"))
 
+    # Sources whose data for the period was far below the previous periods' when the run was
+    # computed (workspace.completeness: Shortfall.as_dict), and the reason the publisher gave
+    # for publishing it nonetheless (audited with the publication).
+    data_warnings = models.JSONField(default=list, blank=True)
+    publish_reason = models.TextField(_("数据不完整时的发布理由"), blank=True)
+
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:

@@ -82,7 +82,7 @@ def reconcile(run: Run, wait: float) -> bool:
 
         retire_engine_run(run)
     failed = Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING, worker=run.worker).update(
-        status=Run.Status.FAILED, error=RESTARTED, message="失败 failed", waiting_since=None,
+        status=Run.Status.FAILED, error=RESTARTED, message="失败", waiting_since=None,
         finished=timezone.now())
     if failed:
         log.warning("run %s: marked failed, its worker %s is gone", run.pk, run.worker)

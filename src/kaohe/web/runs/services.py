@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from kaohe.periods import parse_period
 from kaohe.scheme.loader import parse_scheme
@@ -30,13 +31,29 @@ from kaohe.web.runs import jobs
 from kaohe.web.runs.models import Result, Run, Score
 from kaohe.web.runs.ranking import Ranked, adjusted_total, rerank
 from kaohe.web.schemes.models import Scheme, SchemeVersion
+from kaohe.workspace.completeness import shortfalls
 from kaohe.workspace.lock import StoreBusy
 
 log = logging.getLogger(__name__)
 
-# Engine progress messages (engine/run.py) → percent shown in the progress bar.
-STEPS = [("编译", 10), ("准备", 25), ("计算", 45), ("保存", 80)]
-WAITING = "等待中：另一个运行或导入正在使用考核库 waiting: another run or import is using the store"
+# Engine progress messages (engine/run.py, bilingual for the terminal: "计算 computing on
+# duckdb") → percent shown in the progress bar and the step as the web names it. A run keeps
+# the step's Chinese text (the source language); pages show it in the reader's language
+# (``step_label``), never the engine's two languages at once.
+STEPS = [("编译", 10, gettext_noop("编译方案")), ("准备", 25, gettext_noop("准备组织与人员")),
+         ("计算", 45, gettext_noop("计算中")), ("保存", 80, gettext_noop("保存结果"))]
+WAITING = gettext_noop("等待中：另一个运行或导入正在使用考核库")
+RESUMING = gettext_noop("继续计算")
+STORING = gettext_noop("写入结果")
+DONE = gettext_noop("完成")
+FAILED = gettext_noop("失败")
+STARTING = gettext_noop("开始")
+
+
+def step_label(message: str) -> str:
+    """A run's stored step in the reader's language (a step kaohe did not name is shown as
+    stored)."""
+    return gettext(message) if message else ""
 
 
 def create_run(scheme: Scheme, period: str, user: Any, version: SchemeVersion | None = None,
@@ -78,11 +95,10 @@ def _quietly(run_pk: int, **fields: Any) -> None:
 
 def _progress(run_pk: int) -> Any:
     def say(message: str) -> None:
-        pct = next((p for key, p in STEPS if message.startswith(key)), None)
-        fields: dict[str, Any] = {"message": message[:200]}
-        if pct is not None:
-            fields["progress"] = pct
-        _quietly(run_pk, **fields)
+        step = next(((p, label) for key, p, label in STEPS if message.startswith(key)), None)
+        if step is None:  # not a step the web knows: keep the bar, show nothing half-English
+            return
+        _quietly(run_pk, progress=step[0], message=step[1])
     return say
 
 
@@ -92,7 +108,7 @@ def _waiting(run_pk: int) -> Callable[[bool], None]:
         if now:
             _quietly(run_pk, waiting_since=timezone.now(), message=WAITING)
         else:
-            _quietly(run_pk, waiting_since=None, message="继续 resuming")
+            _quietly(run_pk, waiting_since=None, message=RESUMING)
     return waiting
 
 
@@ -126,7 +142,11 @@ def compute(run: Run, heartbeat: bool = False) -> None:
                                  progress=_progress(run.pk), scheme=scheme,
                                  run_id=run.engine_run_id or None)
                 org = ws.org
-            _quietly(run.pk, progress=90, message="写入结果 storing results")
+                # the data the run read, against the previous periods' (kept with the run: a
+                # later import does not change what this run was computed from)
+                run.data_warnings = [s.as_dict() for s in shortfalls(
+                    ws, scheme, parse_period(run.period, scheme.period))]
+            _quietly(run.pk, progress=90, message=STORING)
             try:
                 jobs.retry_busy(lambda: store_results(run, out.result, org))
             except Exception:
@@ -144,7 +164,7 @@ def compute(run: Run, heartbeat: bool = False) -> None:
 def _fail(run: Run, error: str) -> None:
     jobs.retry_busy(lambda: Run.objects.filter(pk=run.pk).update(
         status=Run.Status.FAILED, error=error[:4000], finished=timezone.now(),
-        message="失败 failed", waiting_since=None))
+        message=FAILED, waiting_since=None))
 
 
 def retire_engine_run(run: Run) -> None:
@@ -191,7 +211,7 @@ def _run_fields(run: Run, result: Any) -> None:
     """What every run keeps of its scheme as it was computed (the pages read these)."""
     run.status = Run.Status.DONE
     run.progress = 100
-    run.message = "完成 done"
+    run.message = DONE
     run.waiting_since = None
     run.finished = timezone.now()
     run.engine_run_id = result.run_id
@@ -213,7 +233,8 @@ def _run_fields(run: Run, result: Any) -> None:
 
 
 RUN_FIELDS = ["status", "progress", "message", "waiting_since", "finished", "engine_run_id",
-              "entity", "peers", "grades", "has_payout", "indicators", "payout_lines", "alerts"]
+              "entity", "peers", "grades", "has_payout", "indicators", "payout_lines", "alerts",
+              "data_warnings"]
 
 
 def item_units(run: Run, table: Any, org: Any) -> Iterator[str | None]:

@@ -19,7 +19,20 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -72,6 +85,19 @@ def flags_of(r: Result) -> list[tuple[str, str]]:
     if r.adjustment:
         out.append((_t("申诉调整 %(n)s") % {"n": f"{r.adjustment:+.2f}"}, "ok"))
     return out
+
+
+def tied_groups(results: QuerySet[Result]) -> list[dict[str, Any]]:
+    """The peer groups of ``results`` in which every entity has the same total: a whole group
+    that ties usually means missing data, and the scheme's bottom-n rule (spec: "fewer than n
+    of its group have a strictly lower total") then flags every one of them 末位. Only groups
+    the reader sees whole are named (``group_size`` entities in ``results``)."""
+    rows = (results.order_by().values("group_key", "group_name")
+            .annotate(n=Count("pk"), size=Max("group_size"), low=Min("final_total"),
+                      high=Max("final_total"), bottoms=Count("pk", filter=Q(bottom=True)))
+            .filter(n__gt=1, n=F("size"), low=F("high")).order_by("group_name", "group_key"))
+    return [{"name": r["group_name"] or r["group_key"] or "—", "size": r["n"],
+             "total": r["low"], "bottoms": r["bottoms"]} for r in rows]
 
 
 def _reverse_or_none(name: str, *args: Any) -> str | None:
@@ -199,7 +225,8 @@ def ranking(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run, "form": form, "page": page, "rows": rows, "headers": headers,
         "table_rows": cells.ranking_rows(rows, run.pk, run.has_payout),
         "ind_headers": ind_headers, "count": page.paginator.count, "total_in_scope":
-        total_in_scope, "sort": sort})
+        total_in_scope, "sort": sort,
+        "ties": tied_groups(results_in_scope(request.user).filter(run=run))})
 
 
 class _KnownCountPaginator(Paginator):
@@ -392,6 +419,29 @@ class StatementFilter(forms.Form):
         self.fields["unit"].choices = [("", _("请选择"))] + units  # type: ignore[attr-defined]
 
 
+def standing_payouts(paid: QuerySet[Result]) -> list[Result]:
+    """The rows of ``paid`` (results with a payout) whose run stands for its scheme and period
+    (a re-run replaces the earlier one), newest period first."""
+    rows = list(paid.select_related("run__scheme").order_by(
+        "-run__period", "run__scheme__name", "final_rank", "entity_id"))
+    latest = {(run.scheme.code, run.period): run.pk
+              for code in {row.run.scheme.code for row in rows}
+              for run in latest_runs_by_period(code)}
+    return [r for r in rows if latest.get((r.run.scheme.code, r.run.period)) == r.run_id]
+
+
+def latest_payout(user: Any) -> tuple[str, Decimal] | None:
+    """The newest period with a payout in ``user``'s scope and its total (the home page's
+    statement card), summed as the statement sums it."""
+    paid = results_in_scope(user).filter(payout__isnull=False, run__status=Run.Status.DONE)
+    rows = standing_payouts(paid)
+    if not rows:
+        return None
+    period = max(r.run.period for r in rows)
+    return period, sum((r.payout for r in rows if r.run.period == period and r.payout is not None),
+                       Decimal("0.00"))
+
+
 @login_required
 def statement(request: HttpRequest) -> HttpResponse:
     """Payouts (酬金、绩效兑现) across schemes and periods, summed to the fen.
@@ -416,13 +466,7 @@ def statement(request: HttpRequest) -> HttpResponse:
             paid = paid.filter(unit=unit)
         else:
             paid = paid.none()
-    rows = list(paid.select_related("run__scheme").order_by(
-        "-run__period", "run__scheme__name", "final_rank", "entity_id"))
-    # only the latest run of a scheme and period counts (a re-run replaces the earlier one)
-    latest = {(run.scheme.code, run.period): run.pk
-              for code in {row.run.scheme.code for row in rows}
-              for run in latest_runs_by_period(code)}
-    rows = [r for r in rows if latest.get((r.run.scheme.code, r.run.period)) == r.run_id]
+    rows = standing_payouts(paid)
     total = sum((r.payout for r in rows if r.payout is not None), Decimal("0.00"))
     by_scheme: dict[str, Decimal] = {}
     by_period: dict[str, dict[str, Decimal]] = {}

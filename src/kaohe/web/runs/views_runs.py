@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 from kaohe.errors import InputError
 from kaohe.periods import parse_period
 from kaohe.web.core.querysets import scope_of
-from kaohe.web.core.roles import Action, can, role_of
+from kaohe.web.core.roles import SEES_DRAFTS, Action, can, role_of
 from kaohe.web.runs import jobs, notice, recovery, services
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.notice import (
@@ -44,9 +44,11 @@ from kaohe.web.runs.notice import (
     previous_run,
 )
 from kaohe.web.runs.views_results import _check_entity_kind as check_entity_kind
+from kaohe.web.runs.views_results import tied_groups
 from kaohe.web.schemes.models import Scheme, SchemeVersion
 
 PAGE_SIZE = 50
+MIN_REASON = 6  # characters of the reason for publishing a run on incomplete data
 
 
 # ------------------------------------------------------------------------------------ forms
@@ -60,7 +62,8 @@ class RunFilterForm(forms.Form):
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scheme"].queryset = Scheme.objects.restrict(user)
+        self.fields["scheme"].queryset = Scheme.objects.restrict(user).filter(
+            pk__in=openable_runs(user).values("scheme_id"))
 
 
 class RunForm(forms.Form):
@@ -114,10 +117,26 @@ def default_version(scheme: Scheme, period: str) -> SchemeVersion | None:
 
 # ------------------------------------------------------------------------------------ pages
 
+def openable_runs(user: Any) -> QuerySet[Run]:
+    """The runs ``user``'s run list shows: those whose pages they can open. Admins and
+    assessors check every run (drafts and failures too); everyone else sees a published run
+    only when it holds one of their results (a partner does not see the clerks' schemes), or,
+    for an item run, when their role reads items (``items.sees_items``)."""
+    from kaohe.web.runs import items
+
+    runs = Run.objects.restrict(user)
+    if role_of(user) in SEES_DRAFTS:
+        return runs
+    mine = Q(pk__in=Result.objects.restrict(user).values("run_id"))
+    if items.sees_items(role_of(user)):
+        mine |= Q(entity="item")
+    return runs.filter(mine)
+
+
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
     """The run history, newest first, filtered by scheme, period and status."""
-    runs = Run.objects.restrict(request.user).select_related(
+    runs = openable_runs(request.user).select_related(
         "scheme", "version", "started_by", "published_by")
     form = RunFilterForm(request.user, request.GET or None)
     if form.is_valid():
@@ -203,6 +222,12 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_run": Scheme.objects.restrict(request.user, Action.RUN).filter(
             pk=run.scheme_id).exists(),
         "queue": queue_state(run)}
+    # Data checks, for those who check and publish runs (the counts are company-wide).
+    if run.status == Run.Status.DONE and ctx["can_preview"]:
+        ctx["data_warnings"] = run.data_warnings
+        ctx["show_counts"] = scope_of(request.user).everything
+        if run.entity != "item":
+            ctx["ties"] = tied_groups(results)
     if run.status == Run.Status.DONE and run.entity == "item":
         ctx.update(item_summary(request.user, run))
     elif run.status == Run.Status.DONE:
@@ -262,8 +287,9 @@ def queue_state(run: Run) -> dict[str, Any]:
             message = _("排队中，即将开始")
         return {"waiting": True, "label": run.get_status_display(), "message": message}
     if run.status == Run.Status.RUNNING and run.waiting_since is not None:
-        return {"waiting": True, "label": _("等待中"), "message": run.message}
-    return {"waiting": False, "label": run.get_status_display(), "message": run.message}
+        return {"waiting": True, "label": _("等待中"), "message": services.step_label(run.message)}
+    return {"waiting": False, "label": run.get_status_display(),
+            "message": services.step_label(run.message)}
 
 
 @login_required
@@ -293,8 +319,11 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
         _check_publishable(request, run)
         other = (Run.objects.filter(scheme_id=run.scheme_id, period=run.period,
                                     published_at__isnull=False).exclude(pk=run.pk).first())
+        reason = " ".join(request.POST.get("reason", "").split())[:1000]
         problem = (
             _("请勾选确认后再发布。") if not request.POST.get("confirm") else
+            _("本运行的数据可能不完整：发布前请写明发布理由（至少 %(n)s 个字），理由记入审计日志。")
+            % {"n": MIN_REASON} if run.data_warnings and len(reason) < MIN_REASON else
             _("只有已完成的运行可以发布。") if run.status != Run.Status.DONE else
             _("该运行已于 %(when)s 发布，不能重复发布。") % {
                 "when": timezone.localtime(run.published_at).strftime("%Y-%m-%d %H:%M")}
@@ -304,7 +333,9 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
         if not problem:
             run.published_at = timezone.now()
             run.published_by = request.user  # type: ignore[assignment]
-            run.save(update_fields=["published_at", "published_by"])
+            # the override is saved with the publication: the audit log's entry holds both
+            run.publish_reason = reason if run.data_warnings else ""
+            run.save(update_fields=["published_at", "published_by", "publish_reason"])
     if problem:
         messages.error(request, problem)
     else:

@@ -34,3 +34,26 @@ def audit_value(value: object) -> str:
             moment = timezone.localtime(moment)
         return moment.strftime("%Y-%m-%d %H:%M:%S")
     return str(value)
+
+
+@register.filter
+def audit_object(entry: object) -> str:
+    """The entry's object as its name and id, the id once: a name that already carries it
+    ("申诉 #1", "考核 2026-09 #5", "张三（P001）") is not given it a second time."""
+    name = str(getattr(entry, "object_repr", "") or "")
+    pk = str(getattr(entry, "object_id", "") or "")
+    if not pk or f"#{pk}" in name or f"（{pk}）" in name or f"({pk})" in name:
+        return name
+    return f"{name} #{pk}" if name else f"#{pk}"
+
+
+@register.filter
+def audit_actor(entry: object) -> str:
+    """Who made the change, by their real name (core.people); the name kept in the entry when
+    the account is gone; "系统" for a job without a user."""
+    from kaohe.web.core.people import display_name
+
+    user = getattr(entry, "user", None)
+    if user is not None:
+        return display_name(user)
+    return str(getattr(entry, "user_name", "") or "")
