@@ -11,7 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kaohe.engine import history, items
+from kaohe.engine import adjustments as adjust
+from kaohe.engine import history, items, revisions
 from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import CompiledScheme, compile_scheme
 from kaohe.engine.consequences import consequence_fields
@@ -161,12 +162,14 @@ def orgseq_inputs(org: Org, cs: CompiledScheme, entities: Population | None,
 def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None = None,
                save: bool = True, progress: Progress | None = None,
                scheme: Scheme | None = None, only: str | None = None,
-               run_id: str | None = None) -> RunOutput:
+               run_id: str | None = None,
+               adjustments: adjust.Adjustments | None = None) -> RunOutput:
     """Compute scheme ``code`` for a period; ``scheme`` overrides the workspace's file (the web
     recomputes a past period with the version it was first run with). ``only``: keep one
     entity's row (explain): ranks still see everyone, but of millions of items only that row
     is converted; such a run is never stored. ``run_id`` names the stored run (the web records
-    it before the run, to find the run again after a crash)."""
+    it before the run, to find the run again after a crash). ``adjustments`` (spec §19): None
+    keeps those of the period's latest revision, ``adjustments.NONE`` runs without any."""
     say = progress or (lambda _m: None)
     engine = engine or ws.settings.engine
     if engine not in ("duckdb", "spark"):
@@ -186,6 +189,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
         **via_tables(ws, scheme, period),
     }
     small.update(orgseq_inputs(ws.org, cs, entities, small["k_pop"]))  # spec §15
+    adj, cs, small["k_pop"] = adjust.prepare(ws.store, scheme, str(period), adjustments, cs,
+                                             small["k_pop"])  # spec §19
     if only is not None:
         small["k_pop"] = _peer_group_of(scheme, small["k_pop"], only)
     facts = _facts(ws, cs, period, engine)
@@ -211,9 +216,10 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
             code=i.code, name=i.name, role=i.role, weight=i.weight, rule=i.describe_rule(),
             formula=i.value, source=i.source, missing=i.missing) for i in scheme.indicators),
         grades=scheme.grades, table=df, engine=engine, has_payout=scheme.payout is not None,
-        **consequence_fields(scheme),
+        **consequence_fields(scheme), adjustments=adj.by_entity(),
+        revision=revisions.next_revision(ws.store, scheme.code, str(period)) if save else None,
     )
     if save:
         say("保存结果 saving the run")
-        history.save_run(ws.store, result, scheme, period, started)
+        history.save_run(ws.store, result, scheme, period, started, adj)
     return RunOutput(result=result, sql=sql, part_table=parts)
