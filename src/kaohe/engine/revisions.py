@@ -134,3 +134,12 @@ def read_revision(store: Store, scheme: str, period: str,
         entities.append(item)
     return {"scheme": scheme, "period": period, "run_id": rev.run_id,
             "revision": rev.revision, "latest": rev.latest, "entities": entities}
+
+
+def of_run(store: Store, scheme: str, period: str, run_id: str) -> tuple[int | None,
+                                                                          Adjustments]:
+    """A stored run's revision and adjustments (None, none: not a done run of the period)."""
+    for rev in revisions(store, scheme, period):
+        if rev.run_id == run_id:
+            return rev.revision, _adjustments_of(store, rev, f"revision {rev.revision}")
+    return None, Adjustments((), "—")

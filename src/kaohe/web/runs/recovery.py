@@ -161,6 +161,9 @@ def stored_result(ws: Any, run: Run) -> Any:
     table["group_name"] = table["id"].map(names["group_name"]).fillna("")
     table["payout"] = table["payout"].replace({np.nan: None})
     table = pd.DataFrame(table.drop(columns=["entity_no"]))
+    from kaohe.engine.revisions import of_run
+
+    revision, adjustments = of_run(store, scheme.code, str(period), run.engine_run_id)
     return RunResult(
         scheme=scheme.code, title=scheme.name, period=str(period), run_id=run.engine_run_id,
         entity=scheme.entity, peers=scheme.peers,
@@ -168,4 +171,5 @@ def stored_result(ws: Any, run: Run) -> Any:
             code=i.code, name=i.name, role=i.role, weight=i.weight, rule=i.describe_rule(),
             formula=i.value, source=i.source, missing=i.missing) for i in scheme.indicators),
         grades=scheme.grades, table=table, engine=str(engine),
-        has_payout=scheme.payout is not None)
+        has_payout=scheme.payout is not None, revision=revision,
+        adjustments=adjustments.by_entity())
