@@ -246,7 +246,7 @@ class DecidingTests(RetireRevisions, TemporaryMedia, WorldTestCase):
         self.assertEqual(entry.user, assessor)
         fields = {name: (b, a) for name, b, a in entry.changed_fields()}
         self.assertEqual(fields["status"], ("filed", "accepted"))
-        self.assertEqual(fields["adjustment"], (None, "5.0000"))
+        self.assertEqual(fields["adjustment"], (None, "5"))
         entries = ChangeLog.objects.filter(object_type="runs.result",
                                            object_id=str(result.pk)).order_by("id")
         self.assertTrue(all(e.user == assessor for e in entries))
