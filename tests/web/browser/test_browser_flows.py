@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from browser import PHONE, BrowserTestCase, text_of
+from viewtests import RetireRevisions
 from django.test import override_settings
 
 from kaohe.web.data.checklist import ITEMS
@@ -74,7 +75,7 @@ class RunProgressTests(BrowserTestCase):
         self.assertIn(run.scheme.name, body)
 
 
-class AppealTests(BrowserTestCase):
+class AppealTests(RetireRevisions, BrowserTestCase):
     schemes = ("clerk_star",)
 
     def test_staff_appeals_assessor_accepts_staff_sees_new_rank(self) -> None:
@@ -113,6 +114,7 @@ class AppealTests(BrowserTestCase):
             self.shot(page, "scorecard-after-appeal")
         self.assertIn(f"{new_total:.2f}", body)
         self.assertIn(f"{want_rank}/", body.replace(" ", ""))
+        self.assertIn("（含 1 项申诉调整）", body)  # the revision the engine computed (spec §19)
 
 
 class InspectionTests(BrowserTestCase):
