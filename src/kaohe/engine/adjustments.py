@@ -170,10 +170,9 @@ def check(adj: Adjustments, scheme: Scheme, entities: pa.Array | pa.ChunkedArray
     corrected values for one entity and indicator. Raises ``AdjustmentError``."""
     problems = list(adj.problems)
     codes = {i.code for i in scheme.indicators}
+    ids = entities.combine_chunks() if isinstance(entities, pa.ChunkedArray) else entities
     wanted = pa.array(sorted({a.entity for a in adj.rows}), pa.string())
-    known = set(wanted.filter(pc.is_in(wanted, value_set=pa.array(
-        entities.cast(pa.string()) if not isinstance(entities, pa.ChunkedArray)
-        else entities.combine_chunks().cast(pa.string())))).to_pylist()) if len(wanted) else set()
+    known = set(wanted.filter(pc.is_in(wanted, value_set=ids.cast(pa.string()))).to_pylist())
     seen: dict[tuple[str, str], int] = {}
     for a in adj.rows:
         if a.entity not in known:

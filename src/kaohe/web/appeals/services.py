@@ -27,9 +27,6 @@ from kaohe.web.core.roles import Action
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.services import RevisionRefused, revise_run
 
-CENT = Decimal("0.01")
-
-
 class OutOfScope(Exception):
     """The object does not exist for this user and action."""
 
