@@ -141,9 +141,9 @@ def run(ctx: Context, scheme: str, period: str, engine: str | None, out_file: Pa
         bar.update(task, completed=5)
     print_ranking(output.result, out, limit=top)
     n = sum(len(v) for v in output.result.adjustments.values())
-    out.print(f"运行编号 run id: {escape(output.result.run_id)}，第 {output.result.revision} 版 "
-              f"revision {output.result.revision}" + (f"（含 {n} 项调整 with {n} adjustment(s)）"
-                                                      if n else ""))
+    out.print(f"运行编号 run id: {escape(output.result.run_id)}")
+    out.print(f"第 {output.result.revision} 版 revision {output.result.revision}"
+              + (f"（含 {n} 项调整 with {n} adjustment(s)）" if n else ""))
     if out_file is not None:
         write_result(output.result, out_file)
         out.print(f"[green]✓[/] 已写入 written: {escape(str(out_file))}")
