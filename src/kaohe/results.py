@@ -84,6 +84,10 @@ class RunResult:
     # the scheme's own rules (grades, caps, demotion, elimination, alerts, payout) as Chinese
     # sentences (kaohe.scheme.sentences.scheme_sentences), for reports and notices
     scheme_rules: tuple[str, ...] = ()
+    # spec §19: the stored run's revision of its period (None: not stored), and per adjusted
+    # entity the adjustments the run was computed with
+    revision: int | None = None
+    adjustments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def entities(self) -> list[dict[str, Any]]:
         """Entities as in the JSON result (spec §6)."""
@@ -115,6 +119,8 @@ class RunResult:
                 "indicators": indicators,
             })
             out[-1].update(self._consequences(row))
+            if str(row["id"]) in self.adjustments:
+                out[-1]["adjustments"] = self.adjustments[str(row["id"])]
         return out
 
     def _consequences(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -130,12 +136,11 @@ class RunResult:
         return extra
 
     def to_json_dict(self) -> dict[str, Any]:
-        return {
-            "scheme": self.scheme,
-            "period": self.period,
-            "run_id": self.run_id,
-            "entities": self.entities(),
-        }
+        head: dict[str, Any] = {"scheme": self.scheme, "period": self.period,
+                                "run_id": self.run_id}
+        if self.revision is not None:
+            head["revision"] = self.revision
+        return {**head, "entities": self.entities()}
 
 
 def _clean(v: Any) -> Any:

@@ -37,7 +37,7 @@ class WorkbookTests(WorldTestCase):
             r.name = name
             r.unit_name = "=1+1"
             r.group_name = '=HYPERLINK("http://x","y")'
-            r.grade = r.final_grade = "@SUM(1,1)"
+            r.grade = r.grade = "@SUM(1,1)"
             r.save()
 
     def assert_text_only(self, data: bytes) -> None:

@@ -7,26 +7,7 @@ from decimal import Decimal
 from django.test import TestCase
 
 from kaohe.web.runs.models import Result
-from kaohe.web.runs.ranking import Ranked, adjusted_total, rerank
 from world import World, build_world
-
-
-class RerankTests(TestCase):
-    def test_competition_ranks_per_group_and_grades(self) -> None:
-        grades = [[90, "A"], [60, "B"], [0, "C"]]
-        rows = rerank([Ranked("a", "g1", Decimal("95")), Ranked("b", "g1", Decimal("80")),
-                       Ranked("c", "g1", Decimal("80")), Ranked("d", "g1", Decimal("10")),
-                       Ranked("e", "g2", Decimal("50")),
-                       Ranked("f", "g2", Decimal("0"), vetoed=True)], grades)
-        self.assertEqual([(r.key, r.rank, r.grade) for r in rows],
-                         [("a", 1, "A"), ("b", 2, "B"), ("c", 2, "B"), ("d", 4, "C"),
-                          ("e", 1, "C"), ("f", 2, "C")])
-
-    def test_adjusted_total_is_never_negative_and_vetoed_stays_zero(self) -> None:
-        self.assertEqual(adjusted_total(Decimal("3.50"), Decimal("-5"), False), Decimal("0.00"))
-        self.assertEqual(adjusted_total(Decimal("70.25"), Decimal("2.5"), False),
-                         Decimal("72.75"))
-        self.assertEqual(adjusted_total(Decimal("0"), Decimal("10"), True), Decimal("0.00"))
 
 
 class RunSeamTests(TestCase):

@@ -93,3 +93,31 @@ class RoleMatrix:
 
 
 __all__ = ["PASSWORD", "USERS", "RoleMatrix", "World", "WorldTestCase"]
+
+
+class RetireRevisions:
+    """Tests that accept appeals store new revisions in the shared workspace's engine store,
+    which a test's rollback does not undo: retire them afterwards (engine/history.retire_run),
+    so that the latest revision of every period is again the one the world computed."""
+
+    def setUp(self) -> None:
+        super().setUp()  # type: ignore[misc]
+        self._done_before = _done_runs()
+
+    def tearDown(self) -> None:
+        from kaohe.engine.history import retire_run
+        from kaohe.web.core.workspace import workspace
+
+        store = workspace().store
+        for run_id in _done_runs() - self._done_before:
+            retire_run(store, run_id)
+        super().tearDown()  # type: ignore[misc]
+
+
+def _done_runs() -> set[str]:
+    from kaohe.web.core.workspace import workspace
+
+    store = workspace().store
+    with store.connect(read_only=True) as con:
+        return {r[0] for r in con.execute("SELECT run_id FROM runs WHERE status = 'done'")
+                .fetchall()}

@@ -101,15 +101,29 @@ def import_(ctx: Context, source: str, file: Path, replace: str | None, header_r
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
               help="输出文件 .json .csv .xlsx .parquet")
 @click.option("--top", type=int, default=20, show_default=True, help="显示前 N 名 rows shown")
+@click.option("--adjustments", "adjustments_file", type=click.Path(path_type=Path),
+              default=None, help="调整文件（已决申诉）adjustments .csv/.xlsx: entity,code,kind,"
+              "amount,reason (spec §19)")
+@click.option("--no-adjustments", is_flag=True,
+              help="不沿用上一版的调整 drop the latest revision's adjustments")
 @wait_option
 @click.pass_obj
 def run(ctx: Context, scheme: str, period: str, engine: str | None, out_file: Path | None,
-        top: int, wait: float) -> None:
+        top: int, adjustments_file: Path | None, no_adjustments: bool, wait: float) -> None:
+    from kaohe.engine import adjustments as adjust
     from kaohe.engine.run import run_scheme
     from kaohe.report import SUFFIXES, print_ranking, write_result
 
     if out_file is not None and out_file.suffix.lower() not in SUFFIXES:
         raise InputError(f"--out {out_file}: 不支持的格式 unsupported format; use {SUFFIXES}")
+    if adjustments_file is not None and no_adjustments:
+        raise InputError("--adjustments 与 --no-adjustments 不能同时使用 use one of them")
+    if adjustments_file is not None and is_range(period):
+        raise InputError(f"--adjustments 只用于单个期间 applies to one period, not the range "
+                         f"{period}")
+    # read before the store is opened: a bad file stops here, with every problem listed
+    given = (adjust.read_file(adjustments_file) if adjustments_file is not None
+             else adjust.NONE if no_adjustments else None)
     ws = open_workspace(ctx, wait)
     if is_range(period):  # spec §17: each period of the range, in order
         from kaohe.cli.ranges import run_range
@@ -122,10 +136,14 @@ def run(ctx: Context, scheme: str, period: str, engine: str | None, out_file: Pa
         def step(message: str) -> None:
             bar.update(task, advance=1, description=escape(f"{scheme} {period}: {message}"))
 
-        output = run_scheme(ws, scheme, period, engine=engine, progress=step)
+        output = run_scheme(ws, scheme, period, engine=engine, progress=step,
+                            adjustments=given)
         bar.update(task, completed=5)
     print_ranking(output.result, out, limit=top)
+    n = sum(len(v) for v in output.result.adjustments.values())
     out.print(f"运行编号 run id: {escape(output.result.run_id)}")
+    out.print(f"第 {output.result.revision} 版 revision {output.result.revision}"
+              + (f"（含 {n} 项调整 with {n} adjustment(s)）" if n else ""))
     if out_file is not None:
         write_result(output.result, out_file)
         out.print(f"[green]✓[/] 已写入 written: {escape(str(out_file))}")
@@ -148,6 +166,44 @@ def warn_thin_data(ws: Workspace, scheme: str, period: str) -> None:
               "请核对导入后再发布。[/]", soft_wrap=True)
     for f in found:
         err.print(f"[yellow]  - {escape(f.sentence())}[/]", soft_wrap=True)
+
+
+@click.command(help="列出或导出某期的各版结果 list a period's revisions, or write one (spec §19)")
+@click.argument("scheme")
+@click.option("--period", "-p", required=True)
+@click.option("--revision", type=int, default=None, help="第 N 版 revision N (default: latest)")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
+              help="写出该版 JSON write that revision as .json")
+@click.pass_obj
+def revisions(ctx: Context, scheme: str, period: str, revision: int | None,
+              out_file: Path | None) -> None:
+    import json
+
+    from kaohe.engine.revisions import read_revision
+    from kaohe.engine.revisions import revisions as list_revisions
+    from kaohe.periods import parse_period
+    from kaohe.workspace import Workspace
+
+    ws = Workspace.open(ctx.workspace)
+    p = str(parse_period(period, ws.scheme(scheme).period))  # type: ignore[arg-type]
+    if out_file is not None or revision is not None:
+        data = read_revision(ws.store, scheme, p, revision)
+        if out_file is None:
+            out.print_json(data=data)
+            return
+        if out_file.suffix.lower() != ".json":
+            raise InputError(f"--out {out_file}: 只支持 .json only .json is supported here")
+        out_file.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        out.print(f"[green]✓[/] 已写入第 {data['revision']} 版 revision written: "
+                  f"{escape(str(out_file))}")
+        return
+    revs = list_revisions(ws.store, scheme, p)
+    if not revs:
+        raise InputError(f"方案 {scheme} {p} 尚无运行 no stored run; run it first")
+    for r in revs:
+        out.print(f"第 {r.revision} 版 revision {r.revision}  {r.finished_at:%Y-%m-%d %H:%M:%S}  "
+                  f"{escape(r.run_id)}  调整 adjustments: {r.adjustments}"
+                  + ("  ← 最新 latest" if r.latest else ""), highlight=False)
 
 
 @click.command(help="解释某个对象的得分 explain an entity's points")
@@ -215,4 +271,4 @@ def _whatif() -> click.Command:
     return whatif
 
 
-COMMANDS = [check, import_, run, explain, alerts, demo, *_web_commands(), _whatif()]
+COMMANDS = [check, import_, run, revisions, explain, alerts, demo, *_web_commands(), _whatif()]

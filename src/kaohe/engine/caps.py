@@ -32,11 +32,14 @@ def _bound(s: Scheme, role: str) -> float | None:
     return None if cap is None else float(cap)
 
 
-def total_raw(s: Scheme, p_raw: Mapping[str, exp.Expression]) -> exp.Expression:
-    """The unrounded total before vetoes: scored + min(B, bonus) − min(P, penalty), >= 0."""
+def total_raw(s: Scheme, p_raw: Mapping[str, exp.Expression],
+              extra: exp.Expression | None = None) -> exp.Expression:
+    """The unrounded total before vetoes: scored + min(B, bonus) − min(P, penalty), >= 0;
+    ``extra`` (adjustment points, spec §19) is added after the caps, inside the floor."""
+    more = [] if extra is None else [T("COALESCE(:x, 0)", x=extra)]
     if s.caps is None:
         return T("GREATEST(:t, 0)", t=add_all([T("COALESCE(:p, 0)", p=p)
-                                               for p in p_raw.values()]))
+                                               for p in p_raw.values()] + more))
     terms = [T("COALESCE(:p, 0)", p=p) for code, p in p_raw.items()
              if s.indicator(code).role == "scored"]
     for role in ("bonus", "penalty"):
@@ -45,7 +48,7 @@ def total_raw(s: Scheme, p_raw: Mapping[str, exp.Expression]) -> exp.Expression:
         if cap is not None:
             amount = T("LEAST(:c, :a)", c=lit(cap), a=amount)
         terms.append(amount if role == "bonus" else exp.Neg(this=exp.paren(amount)))
-    return T("GREATEST(:t, 0)", t=add_all(terms))
+    return T("GREATEST(:t, 0)", t=add_all(terms + more))
 
 
 def capped_columns(s: Scheme, p_raw: Mapping[str, exp.Expression]) -> list[exp.Expression]:

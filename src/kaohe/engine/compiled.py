@@ -49,6 +49,10 @@ class CompiledScheme:
     part_window: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     # attributes derived formulas read (spec §15), (name, kind): k_pop's a_NAME / s_NAME
     derived_attributes: tuple[tuple[str, str], ...] = ()
+    # adjustments (spec §19, engine/adjustments.attach): indicator codes whose values k_pop
+    # corrects (_av_<code>), and whether k_pop carries points to add (_adj_points)
+    corrected: frozenset[str] = frozenset()
+    extra_points: bool = False
 
 
 def value_col(code: str) -> str:

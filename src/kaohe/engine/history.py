@@ -8,6 +8,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from kaohe.engine.adjustments import NONE, Adjustments
+from kaohe.engine.revisions import save_adjustments
 from kaohe.engine.stored_lines import save_lines
 from kaohe.periods import Period
 from kaohe.results import RunResult
@@ -98,10 +100,11 @@ def _arrow_type(t: str) -> pa.DataType:
 
 
 def save_run(store: Store, result: RunResult, scheme: Scheme, period: Period,
-             started: datetime) -> None:
+             started: datetime, adjustments: Adjustments = NONE) -> None:
     """Store a completed run, all or nothing: one ``runs`` row, one ``run_entities`` row per
     entity (numbered in the result's order), the run's indicator codes in ``run_codes`` and
-    one ``run_values`` row per entity and indicator, keyed by those three numbers."""
+    one ``run_values`` row per entity and indicator, keyed by those three numbers, and the
+    adjustments it was computed with (spec §19, engine/revisions.py)."""
     t = result.table
     codes = [i.code for i in scheme.indicators]
     group = (" || '/' || ".join(f"COALESCE(CAST({quote('g_' + p)} AS VARCHAR), '')"
@@ -131,6 +134,7 @@ def save_run(store: Store, result: RunResult, scheme: Scheme, period: Period,
             if values.num_rows:
                 con.execute("INSERT INTO run_values SELECT * FROM vals")
             save_lines(con, result, run_no)
+            save_adjustments(con, adjustments, run_no)
             con.execute(
                 "INSERT INTO runs (run_id, scheme, period, period_start, status, engine, "
                 "started_at, finished_at, scheme_yaml, entities, run_no) "

@@ -29,6 +29,7 @@ from sqlglot import exp
 
 from kaohe.engine import caps, elimination, grading, payout_lines
 from kaohe.engine import windows as spans
+from kaohe.engine.adjustments import corrected_value, points_term
 from kaohe.engine.compiled import CompiledScheme, value_col
 from kaohe.engine.plan_items import (
     aggregate_groups, item_base, item_output_columns, rollup_unit_join,
@@ -282,15 +283,15 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
         vals = vals.join(exp.to_table(alias), on=on, join_type="LEFT")
         vals = vals.select(*[col(n, alias) for n in agg.parts], copy=False)
     for code, value in cs.values.items():
-        vals = vals.select(exp.alias_(_value(value.outer), value_col(code), quote=True),
-                           copy=False)
+        vals = vals.select(exp.alias_(_value(corrected_value(cs, code, value.outer)),
+                                      value_col(code), quote=True), copy=False)
     ctes.append(("vals", vals))
     prev = "vals"
     for li, level in enumerate(cs.levels):
         q = exp.select(exp.Star()).from_(prev)
         for code in level:
-            q = q.select(exp.alias_(_value(cs.derived[code]), value_col(code), quote=True),
-                         copy=False)
+            q = q.select(exp.alias_(_value(corrected_value(cs, code, cs.derived[code])),
+                                    value_col(code), quote=True), copy=False)
         prev = f"d{li}"
         ctes.append((prev, q))
 
@@ -333,7 +334,7 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
             p_raw[ind.code] = T(":r * :f", r=col(f"r_{ind.code}"), f=factor)
         elif ind.code in raw:
             p_raw[ind.code] = col(f"r_{ind.code}")
-    total_raw = caps.total_raw(s, p_raw)
+    total_raw = caps.total_raw(s, p_raw, points_term(cs))  # spec §19
     vetoed = or_all([T("COALESCE(:v > 0, FALSE)", v=col(value_col(i.code)))
                      for i in s.indicators if i.role == "veto"])
     sc = exp.select(exp.Star()).from_(ctes[-1][0])

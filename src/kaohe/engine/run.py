@@ -11,7 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kaohe.engine import history, items
+from kaohe.engine import adjustments as adjust
+from kaohe.engine import history, items, revisions
 from kaohe.engine.aggregate_cache import AggregateCache
 from kaohe.engine.backends.base import FactInput, RunInputs
 from kaohe.engine.compiled import CompiledScheme, compile_scheme
@@ -165,7 +166,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
                scheme: Scheme | None = None, only: str | None = None,
                run_id: str | None = None,
                aggregates: AggregateCache | None = None,
-               previous: Mapping[str, int] | None = None) -> RunOutput:
+               previous: Mapping[str, int] | None = None,
+               adjustments: adjust.Adjustments | None = None) -> RunOutput:
     """Compute scheme ``code`` for a period; ``scheme`` overrides the workspace's file (the web
     recomputes a past period with the version it was first run with). ``only``: keep one
     entity's row (explain): ranks still see everyone, but of millions of items only that row
@@ -173,7 +175,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     it before the run, to find the run again after a crash). ``aggregates``: the cache of
     aggregate values to use on DuckDB (default: the store's, engine/aggregate_cache.py).
     ``previous``: the elimination streak to count instead of the stored runs' (a what-if's
-    own earlier periods, engine/whatif.py)."""
+    own earlier periods, engine/whatif.py). ``adjustments`` (spec §19): None keeps those of
+    the period's latest revision, ``adjustments.NONE`` runs without any."""
     say = progress or (lambda _m: None)
     engine = engine or ws.settings.engine
     if engine not in ("duckdb", "spark"):
@@ -194,6 +197,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
         **via_tables(ws, scheme, period),
     }
     small.update(orgseq_inputs(ws.org, cs, entities, small["k_pop"]))  # spec §15
+    adj, cs, small["k_pop"] = adjust.prepare(ws.store, scheme, str(period), adjustments, cs,
+                                             small["k_pop"])  # spec §19
     if only is not None:
         small["k_pop"] = _peer_group_of(scheme, small["k_pop"], only)
     facts = _facts(ws, cs, period, engine)
@@ -218,9 +223,10 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
         entity=scheme.entity, peers=scheme.peers,
         indicators=indicator_infos(scheme), scheme_rules=tuple(scheme_sentences(scheme)),
         grades=scheme.grades, table=df, engine=engine, has_payout=scheme.payout is not None,
-        **consequence_fields(scheme),
+        **consequence_fields(scheme), adjustments=adj.by_entity(),
+        revision=revisions.next_revision(ws.store, scheme.code, str(period)) if save else None,
     )
     if save:
         say("保存结果 saving the run")
-        history.save_run(ws.store, result, scheme, period, started)
+        history.save_run(ws.store, result, scheme, period, started, adj)
     return RunOutput(result=result, sql=sql, part_table=parts)

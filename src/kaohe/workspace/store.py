@@ -49,6 +49,9 @@ CREATE SEQUENCE IF NOT EXISTS run_no_seq START WITH 1;
 CREATE TABLE IF NOT EXISTS run_line_names (run_no INTEGER, line_no SMALLINT, name VARCHAR);
 CREATE TABLE IF NOT EXISTS run_lines (
     run_no INTEGER, entity_no INTEGER, line_no SMALLINT, amount DOUBLE);
+CREATE TABLE IF NOT EXISTS run_adjustments (
+    run_no INTEGER, row_no INTEGER, entity_id VARCHAR, code VARCHAR, kind VARCHAR,
+    amount DOUBLE, reason VARCHAR);
 CREATE VIEW IF NOT EXISTS run_payout_lines AS
     SELECT r.run_id, e.entity_id, n.line_no, n.name AS line, l.amount
     FROM run_lines l

@@ -55,3 +55,4 @@ class TemporaryMedia:
         super().tearDownClass()  # type: ignore[misc]
         cls._media_override.disable()
         shutil.rmtree(cls._media, ignore_errors=True)
+

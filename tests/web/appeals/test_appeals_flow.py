@@ -1,6 +1,7 @@
 """Filing and deciding appeals end to end: attachments checked by content, one open appeal per
-result, accepted adjustments re-rank the group (expected ranks computed here, by hand, from the
-other Result rows), rejections change nothing, decisions happen once, all of it audited."""
+result, accepted adjustments are a new revision computed by the engine (spec §19; expected ranks
+computed here, by hand, from the other Result rows), rejections change nothing, decisions happen
+once, all of it audited."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from appeals_helpers import EXE, JPEG, PDF, PNG, TemporaryMedia, fresh_appeal, s
 from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
-from viewtests import WorldTestCase
+from viewtests import RetireRevisions, WorldTestCase
 
 from kaohe.web.appeals.models import Appeal, Attachment
 from kaohe.web.audit.models import ChangeLog
@@ -140,7 +141,7 @@ def by_hand(rows: dict[str, Decimal], grades: list[list[Any]]) -> dict[str, tupl
     return out
 
 
-class DecidingTests(TemporaryMedia, WorldTestCase):
+class DecidingTests(RetireRevisions, TemporaryMedia, WorldTestCase):
     def decide(self, appeal: Appeal, name: str = "assessor", **data: Any) -> Any:
         return self.post_as(name, reverse("appeals:decide", args=[appeal.pk]), data)
 
@@ -162,17 +163,16 @@ class DecidingTests(TemporaryMedia, WorldTestCase):
         after = self.group(result)
         mine = after[result.entity_id]
         self.assertEqual(mine.adjustment, Decimal("5.00"))
-        self.assertEqual(mine.final_total, result.total + 5)
+        self.assertEqual(mine.total, result.total + 5)
         for key, r in after.items():
-            self.assertEqual((r.final_rank, r.final_grade), expected[key], key)
-            self.assertEqual(r.rank, before[key].rank)  # the engine's rank is kept
+            self.assertEqual((r.rank, r.grade), expected[key], key)
         # the staff member sees the new rank on the appeal's page
         page = self.get_as("staff", reverse("appeals:detail", args=[appeal.pk]))
-        self.assertContains(page, f'<strong class="final-rank">{mine.final_rank}</strong>')
+        self.assertContains(page, f'<strong class="final-rank">{mine.rank}</strong>')
         self.assertContains(page, "已采纳")
         appeal.refresh_from_db()
         self.assertEqual((appeal.status, appeal.adjustment, appeal.decided_by),
-                         (Appeal.Status.ACCEPTED, Decimal("5.00"), self.world.users["assessor"]))
+                         (Appeal.Status.ACCEPTED, Decimal("5"), self.world.users["assessor"]))
 
     def test_a_gain_that_passes_the_next_person_moves_the_rank(self) -> None:
         result = staff_result(self.world)
@@ -182,8 +182,8 @@ class DecidingTests(TemporaryMedia, WorldTestCase):
         points = above.total - result.total + Decimal("0.01")
         self.decide(fresh_appeal(self.world), outcome="accept", points=str(points), reason="ok")
         mine, theirs = Result.objects.get(pk=result.pk), Result.objects.get(pk=above.pk)
-        self.assertEqual(mine.final_rank, above.rank)
-        self.assertEqual(theirs.final_rank, above.rank + 1)
+        self.assertEqual(mine.rank, above.rank)
+        self.assertEqual(theirs.rank, above.rank + 1)
 
     def test_accepted_appeals_add_up_and_may_be_negative(self) -> None:
         result = staff_result(self.world)
@@ -191,15 +191,15 @@ class DecidingTests(TemporaryMedia, WorldTestCase):
         self.decide(fresh_appeal(self.world), outcome="accept", points="-7.5", reason="b")
         r = Result.objects.get(pk=result.pk)
         self.assertEqual(r.adjustment, Decimal("-2.50"))
-        self.assertEqual(r.final_total, max(Decimal(0), result.total - Decimal("2.5")))
+        self.assertEqual(r.total, max(Decimal(0), result.total - Decimal("2.5")))
 
     def test_reject_leaves_the_result_unchanged(self) -> None:
         result = staff_result(self.world)
-        before = {k: (r.final_total, r.final_rank, r.final_grade, r.adjustment)
+        before = {k: (r.total, r.rank, r.grade, r.adjustment)
                   for k, r in self.group(result).items()}
         appeal = fresh_appeal(self.world)
         self.decide(appeal, outcome="reject", points="5", reason="证据不足")
-        after = {k: (r.final_total, r.final_rank, r.final_grade, r.adjustment)
+        after = {k: (r.total, r.rank, r.grade, r.adjustment)
                  for k, r in self.group(result).items()}
         self.assertEqual(after, before)
         appeal.refresh_from_db()
@@ -246,16 +246,16 @@ class DecidingTests(TemporaryMedia, WorldTestCase):
         self.assertEqual(entry.user, assessor)
         fields = {name: (b, a) for name, b, a in entry.changed_fields()}
         self.assertEqual(fields["status"], ("filed", "accepted"))
-        self.assertEqual(fields["adjustment"], (None, "5.00"))
+        self.assertEqual(fields["adjustment"], (None, "5"))
         entries = ChangeLog.objects.filter(object_type="runs.result",
                                            object_id=str(result.pk)).order_by("id")
         self.assertTrue(all(e.user == assessor for e in entries))
         adjusted = {name: (b, a) for e in entries for name, b, a in e.changed_fields()}
         self.assertEqual(adjusted["adjustment"], ("0.00", "5.00"))
-        self.assertEqual(adjusted["final_total"], (str(result.total), str(result.total + 5)))
+        self.assertEqual(adjusted["total"], (str(result.total), str(result.total + 5)))
         # the appeal's page shows the whole history: filed, decided, the result's changes
         page = self.get_as("staff", reverse("appeals:detail", args=[appeal.pk]))
-        self.assertContains(page, "final_total")
+        self.assertContains(page, "total")
         self.assertContains(page, "处理：已采纳")
 
 

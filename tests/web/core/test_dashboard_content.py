@@ -15,8 +15,8 @@ from kaohe.web.runs.models import Result
 
 
 def top_bottom(rows: QuerySet[Result]) -> tuple[list[str], list[str]]:
-    listed = sorted(rows, key=lambda r: (-r.final_total, r.entity_id))
-    bottom = sorted(rows, key=lambda r: (r.final_total, r.entity_id))
+    listed = sorted(rows, key=lambda r: (-r.total, r.entity_id))
+    bottom = sorted(rows, key=lambda r: (r.total, r.entity_id))
     return [r.entity_id for r in listed[:5]], [r.entity_id for r in bottom[:5]]
 
 
@@ -44,7 +44,7 @@ class DashboardContentTests(WorldTestCase):
             self.assertEqual(block.count, rows.count())
             self.assertEqual(block.flagged, sum(1 for r in rows
                                                 if r.vetoed or r.eliminate or r.bottom))
-            mean = sum((r.final_total for r in rows), Decimal(0)) / rows.count()
+            mean = sum((r.total for r in rows), Decimal(0)) / rows.count()
             self.assertEqual(block.average, mean.quantize(Decimal("0.01")))
 
     def test_assessor_sees_the_top_and_bottom_of_the_branch_only(self) -> None:
@@ -68,14 +68,14 @@ class DashboardContentTests(WorldTestCase):
             option = json.loads(block.grade_chart)
             got = {d["name"]: d["value"] for d in option["series"][0]["data"]}
             want = Counter(Result.objects.filter(run=self.world.runs[code])
-                           .values_list("final_grade", flat=True))
+                           .values_list("grade", flat=True))
             self.assertEqual(got, {g or "—": n for g, n in want.items()})
 
     def test_trend_is_the_average_total_per_period_in_scope(self) -> None:
         blocks, _text = self.blocks("head")
         option = json.loads(blocks["clerk_star"].trend_chart)
         rows = Result.objects.filter(run=self.world.runs["clerk_star"], unit=self.world.hall)
-        mean = sum((r.final_total for r in rows), Decimal(0)) / rows.count()
+        mean = sum((r.total for r in rows), Decimal(0)) / rows.count()
         self.assertEqual(option["xAxis"]["data"], ["2026-09"])
         self.assertEqual(option["series"][0]["data"], [round(float(mean), 2)])
 
@@ -85,7 +85,7 @@ class DashboardContentTests(WorldTestCase):
         got = blocks["clerk_star"].listing
         self.assertEqual({r.entity_id for r in got}, set(want.values_list("entity_id",
                                                                            flat=True)))
-        ranks = [r.final_rank for r in got]
+        ranks = [r.rank for r in got]
         self.assertEqual(ranks, sorted(ranks))
         for r in want:
             self.assertIn(r.name, text)

@@ -306,13 +306,13 @@ class ScopeWriteTests(WorldTestCase):
         hall = w.result("hall_service", w.hall.pk)
         self.assertTrue(Result.objects.filter(run=hall.run, group_key=hall.group_key).exclude(
             unit__path__startswith=w.branch.path).exists())
-        ranks = dict(Result.objects.filter(run=hall.run).values_list("pk", "final_rank"))
+        ranks = dict(Result.objects.filter(run=hall.run).values_list("pk", "rank"))
         self._decide(hall, only(admin=200, assessor=409, assessor_out=404), "accept")
         self._decide(hall, only(admin=200, assessor=200, assessor_out=404), "reject")
         hall.refresh_from_db()
         self.assertEqual(hall.adjustment, Decimal("2.00"))  # the admin's acceptance only
         moved = {pk for pk, rank in Result.objects.filter(run=hall.run).values_list(
-            "pk", "final_rank") if ranks[pk] != rank}
+            "pk", "rank") if ranks[pk] != rank}
         self.assertTrue(moved <= set(Result.objects.filter(
             run=hall.run, group_key=hall.group_key).values_list("pk", flat=True)))
 

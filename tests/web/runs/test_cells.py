@@ -24,12 +24,12 @@ from kaohe.web.runs.models import Result
 # the ranking row of runs/ranking.html before cells.py (commit 4578c71)
 OLD_ROW = Template("""{% for r in rows %}
   <tr>
-    <td class="num">{{ r.final_rank }}<span class="muted">/{{ r.group_size }}</span></td>
+    <td class="num">{{ r.rank }}<span class="muted">/{{ r.group_size }}</span></td>
     <td><a href="{% url 'runs:scorecard' run.pk r.entity_id %}">{{ r.name }}</a> <span class="muted">{{ r.entity_id }}</span></td>
     <td>{{ r.unit_name }}</td>
     <td>{{ r.group_name }}</td>
-    <td class="num">{{ r.final_total|floatformat:2 }}</td>
-    <td>{{ r.final_grade }}</td>
+    <td class="num">{{ r.total|floatformat:2 }}</td>
+    <td>{{ r.grade }}</td>
     {% if run.has_payout %}<td class="num">{% if r.payout is not None %}¥{{ r.payout|floatformat:2 }}{% else %}—{% endif %}</td>{% endif %}
     <td>{% for label, css in r.flags %}<span class="tag {{ css }}">{{ label }}</span> {% endfor %}</td>
     {% for p in r.points_list %}<td class="num">{% if p is not None %}{{ p|floatformat:2 }}{% else %}—{% endif %}</td>{% endfor %}
@@ -53,7 +53,7 @@ def result(entity_id: str, name: str, total: str, *, payout: str | None = None,
            flags: list[tuple[str, str]] | None = None,
            points: list[Decimal | None] | None = None) -> Result:
     r = Result(entity_id=entity_id, name=name, unit_name=f"{name}的厅 & <b>", group_name='组"A"',
-               final_total=Decimal(total), final_rank=3, group_size=17, final_grade="优秀<",
+               total=Decimal(total), rank=3, group_size=17, grade="优秀<",
                payout=Decimal(payout) if payout is not None else None)
     r.flags = flags or []  # type: ignore[attr-defined]
     r.points_list = points or []  # type: ignore[attr-defined]

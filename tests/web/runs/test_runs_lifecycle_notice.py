@@ -13,12 +13,13 @@ from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.urls import reverse
 from runs_pdftext import pdf_text
-from viewtests import WorldTestCase
+from viewtests import RetireRevisions, WorldTestCase
 
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.notice import (build_notice, effective_run, notice_pdf, notice_xlsx,
                                    previous_run)
-from kaohe.web.runs.services import apply_adjustments
+from kaohe.web.appeals.models import Appeal
+from kaohe.web.appeals.services import decide_appeal
 from kaohe.web.schemes.models import Scheme, SchemeVersion
 
 
@@ -28,7 +29,7 @@ def sheet_rows(data: bytes, sheet: str) -> list[dict[str, Any]]:
     return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
 
 
-class NoticeScopeTests(WorldTestCase):
+class NoticeScopeTests(RetireRevisions, WorldTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
@@ -88,7 +89,7 @@ class NoticeScopeTests(WorldTestCase):
         self.assertTrue(data.startswith(b"%PDF"))
         text = pdf_text(data)
         self.assertIn("营业员星级考核 2026-09 考核通报", text)
-        firsts = Result.objects.filter(run=self.star, final_rank=1)
+        firsts = Result.objects.filter(run=self.star, rank=1)
         self.assertTrue(firsts.exists())
         for r in firsts:
             self.assertIn(r.name, text)
@@ -105,16 +106,17 @@ class NoticeScopeTests(WorldTestCase):
         w = self.world
         mine = Result.objects.filter(run=self.star, unit__path__startswith=w.branch.path)
         last = (mine.filter(group_size__gte=3, vetoed=False)
-                .order_by("-final_rank", "entity_id").first())
+                .order_by("-rank", "entity_id").first())
         assert last is not None
-        last.adjustment = Decimal("60.00")
-        last.save()
-        apply_adjustments(self.star)
+        appeal = Appeal.objects.create(result=last, reason="漏计", filed_by=w.users["staff"])
+        decide_appeal(w.users["admin"], appeal.pk, accept=True, points=Decimal("60"),
+                      reason="核实")
         # by hand: the adjusted total, and its rank among the group's (unchanged) others
         total = last.total + Decimal("60.00")
         others = Result.objects.filter(run=self.star, group_key=last.group_key).exclude(pk=last.pk)
-        rank = 1 + others.filter(final_total__gt=total).count()
-        self.assertLess(rank, last.final_rank)  # the adjustment moved it up
+        rank = 1 + others.filter(total__gt=total).count()  # the others' totals are unchanged
+        self.assertLess(rank, last.rank)  # the adjustment moved it up
+        self.assertGreater(Run.objects.get(pk=self.star.pk).revision, self.star.revision)
         rows = {r["编号"]: r for r in sheet_rows(self.download("assessor", "xlsx"), "排名")}
         row = rows[last.entity_id]
         self.assertEqual(Decimal(str(row["总分"])).quantize(Decimal("0.01")), total)
@@ -150,8 +152,7 @@ class ChangesTests(TestCase):
                 Result.objects.create(
                     run=r, entity_id=eid, name=f"人{eid}", group_key=group,
                     group_name=f"组{group}", total=total, rank=rank, grade=grade,
-                    group_size=sizes[group], final_total=total, final_rank=rank,
-                    final_grade=grade, vetoed="veto" in flags, eliminate="elim" in flags)
+                    group_size=sizes[group], vetoed="veto" in flags, eliminate="elim" in flags)
 
         cls.august = run("2026-08", published=True)
         results(cls.august, [("e1", "g1", 95, 1, "A"), ("e2", "g1", 80, 2, "B"),

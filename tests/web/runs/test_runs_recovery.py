@@ -33,7 +33,7 @@ from kaohe.web.schemes.services import sync_schemes
 
 RESULT_FIELDS = ["entity_id", "name", "unit_id", "unit_name", "group_key", "group_name", "total",
                  "rank", "grade", "group_size", "vetoed", "bottom", "eliminate", "payout",
-                 "final_total", "final_rank", "final_grade"]
+                 "adjustment", "adjustments"]
 
 
 def dead_pid() -> int:

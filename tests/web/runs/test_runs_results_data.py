@@ -18,12 +18,14 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from viewtests import WorldTestCase
+from viewtests import RetireRevisions, WorldTestCase
 
 from kaohe.web.org.models import Unit
 from kaohe.web.runs.explain import fact_rows
 from kaohe.web.runs.models import Result, Run, Score
-from kaohe.web.runs.services import apply_adjustments, create_run, execute_run
+from kaohe.web.appeals.models import Appeal
+from kaohe.web.appeals.services import decide_appeal
+from kaohe.web.runs.services import create_run, execute_run
 from kaohe.web.schemes.models import Scheme
 
 SEPT = (datetime(2026, 9, 1), datetime(2026, 10, 1))
@@ -104,9 +106,9 @@ class RankingScopeTests(WorldTestCase):
 
     def test_sort_by_total_both_ways(self) -> None:
         run = self.world.runs["clerk_star"]
-        up = [r.final_total for r in self.all_rows("assessor", run, sort="total")]
+        up = [r.total for r in self.all_rows("assessor", run, sort="total")]
         self.assertEqual(up, sorted(up))
-        down = [r.final_total for r in self.all_rows("assessor", run, sort="-total")]
+        down = [r.total for r in self.all_rows("assessor", run, sort="-total")]
         self.assertEqual(down, sorted(down, reverse=True))
         self.assertEqual(len(up), len(expected_ids(self.world, "assessor", run)))
 
@@ -115,7 +117,7 @@ class RankingScopeTests(WorldTestCase):
         names = [(r.name, r.entity_id) for r in self.all_rows("admin", run, sort="-name")]
         self.assertEqual([n for n, _ in names], sorted((n for n, _ in names), reverse=True))
         order = [g[1] for g in run.grades]
-        grades = [order.index(r.final_grade) for r in self.all_rows("admin", run, sort="grade")]
+        grades = [order.index(r.grade) for r in self.all_rows("admin", run, sort="grade")]
         self.assertEqual(grades, sorted(grades))
         rows = self.all_rows("admin", run, sort="-p.volume")
         points = {s.result_id: s.points for s in Score.objects.filter(result__run=run,
@@ -127,16 +129,16 @@ class RankingScopeTests(WorldTestCase):
         run = self.world.runs["hall_service"]
         for sort in ("password", "p.nope", "-unit__path", "total; DROP TABLE x"):
             rows = self.all_rows("admin", run, sort=sort)
-            keys = [(r.group_key, r.final_rank, r.entity_id) for r in rows]
+            keys = [(r.group_key, r.rank, r.entity_id) for r in rows]
             self.assertEqual(keys, sorted(keys))
 
     def test_filters(self) -> None:
         run = self.world.runs["clerk_star"]
         base = Result.objects.filter(run=run)
-        grade = base.order_by("final_grade").values_list("final_grade", flat=True).first()
+        grade = base.order_by("grade").values_list("grade", flat=True).first()
         got = self.all_rows("admin", run, grade=grade)
         self.assertEqual({r.entity_id for r in got},
-                         set(base.filter(final_grade=grade).values_list("entity_id", flat=True)))
+                         set(base.filter(grade=grade).values_list("entity_id", flat=True)))
         flagged = self.all_rows("admin", run, flagged="on")
         want = {r.entity_id for r in base if r.vetoed or r.eliminate or r.bottom
                 or r.adjustment != 0}
@@ -156,18 +158,21 @@ class RankingScopeTests(WorldTestCase):
         self.assertTrue({r.entity_id for r in mine} <= expected_ids(self.world, "assessor", run))
 
 
-class AdjustmentTests(WorldTestCase):
+class AdjustmentTests(RetireRevisions, WorldTestCase):
     def test_an_accepted_adjustment_shows_and_is_flagged(self) -> None:
         w = self.world
         result = w.result("clerk_star", w.clerk.pk)
-        result.adjustment = Decimal("3.50")
-        result.save()
-        apply_adjustments(result.run)
+        before = result.total
+        appeal = Appeal.objects.create(result=result, reason="漏计", filed_by=w.users["staff"])
+        decide_appeal(w.users["admin"], appeal.pk, accept=True, points=Decimal("3.5"),
+                      reason="核实")
         result.refresh_from_db()
+        self.assertEqual(result.total, before + Decimal("3.5"))  # no cap or floor reached
         text = self.get_as("staff", reverse("runs:scorecard", args=[result.run_id,
                                                                     w.clerk.pk])).content.decode()
         self.assertIn("申诉调整 +3.50", text)
-        self.assertIn(f"调整后 {result.final_total:.2f}", text)
+        self.assertIn("加减分 3.50", text)
+        self.assertIn(f"第 {result.run.revision} 版（含 1 项申诉调整）", text)
         flagged = self.get_as("head", reverse("runs:ranking", args=[result.run_id]),
                               data={"flagged": "on"}).context["rows"]
         self.assertIn(w.clerk.pk, [r.entity_id for r in flagged])
@@ -194,10 +199,10 @@ class RankingXlsxContentTests(WorldTestCase):
         self.assertEqual(totals, sorted(totals, reverse=True))
         for row in rows:
             r = by_id[row[1]]
-            self.assertEqual(row[0], r.final_rank)
+            self.assertEqual(row[0], r.rank)
             self.assertEqual(row[2], r.name)
-            self.assertEqual(Decimal(str(row[5])), r.final_total)
-            self.assertEqual(row[6] or "", r.final_grade)
+            self.assertEqual(Decimal(str(row[5])), r.total)
+            self.assertEqual(row[6] or "", r.grade)
         self.assertEqual(sheet.freeze_panes, "A2")
         self.assertEqual(sheet.cell(row=2, column=6).number_format, "0.00")
 
@@ -291,8 +296,8 @@ class FactsTests(WorldTestCase):
         self.assertIn(reverse("runs:facts", args=[run.pk, w.clerk.pk, "quiz"]), text)
         self.assertNotIn(reverse("runs:facts", args=[run.pk, w.clerk.pk, "on_time"]), text)
         result = w.result("clerk_star", w.clerk.pk)
-        self.assertIn(f"{result.final_total:.2f}", text)
-        self.assertIn(f"{result.final_rank}<span class=\"muted\"> / {result.group_size}", text)
+        self.assertIn(f"{result.total:.2f}", text)
+        self.assertIn(f"{result.rank}<span class=\"muted\"> / {result.group_size}", text)
 
 
 class TrendTests(WorldTestCase):
@@ -314,8 +319,8 @@ class TrendTests(WorldTestCase):
         self.assertEqual([run.period for run, _r in points], ["2026-09", "2026-08"])
         for run, r in points:
             want = Result.objects.get(run=run, entity_id=w.clerk.pk)
-            self.assertEqual(r.final_total, want.final_total)
-            self.assertEqual(r.final_rank, want.final_rank)
+            self.assertEqual(r.total, want.total)
+            self.assertEqual(r.rank, want.rank)
         self.assertIn("data-chart=", response.content.decode())
         self.assertIn("2026-08", response.context["chart"])
 
@@ -324,12 +329,12 @@ class TrendTests(WorldTestCase):
         Run.objects.filter(pk=self.august.pk).update(published_at=None)
         rerun = execute_run(create_run(Scheme.objects.get(code="clerk_star"), "2026-08",
                                        None).pk)
-        Result.objects.filter(run=rerun, entity_id=w.clerk.pk).update(final_total="12.34")
+        Result.objects.filter(run=rerun, entity_id=w.clerk.pk).update(total="12.34")
         response = self.get_as("assessor", reverse("runs:trend",
                                                    args=["clerk_star", w.clerk.pk]))
         august = [(run, r) for run, r in response.context["points"] if run.period == "2026-08"]
         self.assertEqual(august[0][0].pk, rerun.pk)
-        self.assertEqual(august[0][1].final_total, Decimal("12.34"))
+        self.assertEqual(august[0][1].total, Decimal("12.34"))
 
     def test_a_published_run_stands_against_a_later_rerun(self) -> None:
         w = self.world

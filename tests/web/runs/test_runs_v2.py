@@ -19,7 +19,7 @@ class V2RunsStoredTests(V2WorldTestCase):
         clerk = self.world.clerk.pk
         want = clerk_expected(clerk)
         r = Result.objects.get(run=run, entity_id=clerk)
-        self.assertEqual(r.final_grade, want["grade"])
+        self.assertEqual(r.grade, want["grade"])
         self.assertEqual(r.alert, want["grade"] == "待改进")
         self.assertEqual(r.payout_lines, want["lines"])
         self.assertEqual(r.payout, Decimal(str(sum(want["lines"].values()))).quantize(

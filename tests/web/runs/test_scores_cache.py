@@ -33,8 +33,7 @@ class ScoresCacheTests(TestCase):
                                  status=status, entity="person", engine_run_id=engine_run_id)
         for n in range(entities):
             r = Result.objects.create(run=run, entity_id=f"p{n}", name=f"人{n}", total=50,
-                                      rank=n + 1, group_size=entities, final_total=50,
-                                      final_rank=n + 1)
+                                      rank=n + 1, group_size=entities)
             for k, code in enumerate(CODES):
                 # distinct, hand-picked numbers: 10·n + k points, value n + k/10, the last
                 # indicator of the first entity missing

@@ -98,15 +98,20 @@ class AppealForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    """Accept with a non-zero adjustment (may be negative) or reject; a reason either way."""
+    """Accept with an adjustment (spec §19: points added to the total, non-zero and may be
+    negative; or the appealed indicator's corrected value) or reject; a reason either way."""
 
     ACCEPT, REJECT = "accept", "reject"
 
     outcome = forms.ChoiceField(label=_("处理结果"), widget=forms.RadioSelect, choices=[
-        (ACCEPT, _("采纳并调整分值")), (REJECT, _("驳回"))])
-    points = forms.DecimalField(label=_("调整分值"), required=False, max_digits=8,
-                                decimal_places=2,
-                                help_text=_("采纳时必填，可为负数，不能为 0"))
+        (ACCEPT, _("采纳并调整")), (REJECT, _("驳回"))])
+    kind = forms.ChoiceField(label=_("调整方式"), choices=Appeal.Kind.choices,
+                             initial=Appeal.Kind.POINTS, required=False,
+                             help_text=_("加减分：在总分上加减；更正指标值：以更正后的值重新计分，"
+                                         "排名、等级、强制分布和兑现金额随之重算"))
+    points = forms.DecimalField(label=_("调整量"), required=False, max_digits=16,
+                                decimal_places=4,
+                                help_text=_("采纳时必填：加减分可为负数、不能为 0；或更正后的指标值"))
     reason = forms.CharField(label=_("处理意见"), widget=forms.Textarea(attrs={"rows": 4}),
                              max_length=4000)
 
@@ -118,11 +123,12 @@ class DecisionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        data["kind"] = data.get("kind") or Appeal.Kind.POINTS
         if data.get("outcome") == self.ACCEPT:
             points: Decimal | None = data.get("points")
             if points is None:
-                self.add_error("points", _("采纳申诉须填写调整分值。"))
-            elif points == 0:
+                self.add_error("points", _("采纳申诉须填写调整量。"))
+            elif points == 0 and data["kind"] == Appeal.Kind.POINTS:
                 self.add_error("points", _("调整分值不能为 0；不调整请选择驳回。"))
         elif data.get("outcome") == self.REJECT:
             data["points"] = None

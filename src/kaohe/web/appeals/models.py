@@ -24,8 +24,16 @@ class Appeal(ChangeLogged):
     reason = models.TextField(_("申诉理由"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices,
                               default=Status.FILED)
-    adjustment = models.DecimalField(_("调整分值"), max_digits=8, decimal_places=2, null=True,
+    class Kind(models.TextChoices):  # spec §19
+        POINTS = "points", _("加减分")
+        VALUE = "value", _("更正指标值")
+
+    kind = models.CharField(_("调整方式"), max_length=10, choices=Kind.choices,
+                            default=Kind.POINTS)
+    # points added to the total, or the indicator's corrected value (kind)
+    adjustment = models.DecimalField(_("调整量"), max_digits=16, decimal_places=4, null=True,
                                      blank=True)
+    revision = models.PositiveIntegerField(_("生成版本"), null=True, blank=True)
     decision = models.TextField(_("处理意见"), blank=True)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                  related_name="+", verbose_name=_("申诉人"))

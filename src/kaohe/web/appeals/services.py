@@ -17,18 +17,15 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaohe.errors import InputError
 from kaohe.web.appeals.models import Appeal, Attachment
 from kaohe.web.core.files import FileKind
 from kaohe.web.core.roles import Action
 from kaohe.web.runs.models import Result, Run
-from kaohe.web.runs.services import apply_adjustments
-
-CENT = Decimal("0.01")
-
+from kaohe.web.runs.services import RevisionRefused, revise_run
 
 class OutOfScope(Exception):
     """The object does not exist for this user and action."""
@@ -99,23 +96,44 @@ def _remove(names: list[str]) -> None:
 
 
 def _peers_outside_scope(user: Any, result: Result) -> bool:
-    """Would re-ranking ``result``'s peer group move a result outside ``user``'s scope? An
-    accepted adjustment re-ranks the whole group (``apply_adjustments``); a group that reaches
-    into another branch is then an admin's to decide."""
+    """Would the new revision move a result outside ``user``'s scope? An accepted adjustment
+    is computed again with the whole run (``runs.services.revise_run``): ranks, quotas and
+    pools of the peer group follow; a group that reaches into another branch is then an
+    admin's to decide."""
     mine = Result.objects.restrict(user, Action.DECIDE).filter(run_id=result.run_id)
     return (Result.objects.filter(run_id=result.run_id, group_key=result.group_key)
             .exclude(pk__in=mine.values("pk")).exists())
 
 
-def decide_appeal(user: Any, appeal_pk: int, *, accept: bool, points: Decimal | None,
-                  reason: str) -> Appeal:
-    """Accept (with ``points``, non-zero) or reject the appeal, once.
+def period_adjustments(scheme_id: int, period: str) -> Any:
+    """The accepted appeals of a scheme's period (of every run of it), as the engine's
+    adjustments (spec §19): entity, the appealed indicator, kind, amount, and the appeal's
+    number and decision as the reason."""
+    from kaohe.engine.adjustments import from_records
 
-    Accepting sets the result's adjustment to the sum of its accepted appeals and re-ranks and
-    re-grades the whole run (``runs.services.apply_adjustments``) in the same transaction, so a
-    page never shows an adjusted total with a stale rank.
+    rows = (Appeal.objects.filter(status=Appeal.Status.ACCEPTED,
+                                  result__run__scheme_id=scheme_id, result__run__period=period)
+            .select_related("result").order_by("decided_at", "pk"))
+    return from_records([{
+        "entity": a.result.entity_id, "code": a.indicator, "kind": a.kind,
+        "amount": str(a.adjustment), "reason": f"申诉 #{a.pk}: {a.decision}"[:500]}
+        for a in rows], _("已采纳的申诉"), first_row=1)
+
+
+def decide_appeal(user: Any, appeal_pk: int, *, accept: bool, points: Decimal | None,
+                  reason: str, kind: str = Appeal.Kind.POINTS) -> Appeal:
+    """Accept (with ``points``, non-zero, added to the total; or with ``kind`` value, the
+    appealed indicator's corrected value) or reject the appeal, once.
+
+    Accepting is an adjustment (spec §19): in the same transaction the engine computes the
+    run's period again with every accepted appeal of it and the run's results become that new
+    revision (``runs.services.revise_run``): ranks, grades, quotas, elimination and payouts
+    follow. If the engine refuses (say, the org changed), nothing is decided.
     """
-    if accept and not points:
+    value = kind == Appeal.Kind.VALUE
+    if accept and points is None:
+        raise AppealRefused(_("采纳申诉须填写调整量。"))
+    if accept and not value and not points:
         raise AppealRefused(_("采纳申诉须填写非 0 的调整分值。"))
     with transaction.atomic():
         appeal = (Appeal.objects.restrict(user, Action.DECIDE).select_for_update(of=("self",))
@@ -128,21 +146,28 @@ def decide_appeal(user: Any, appeal_pk: int, *, accept: bool, points: Decimal | 
                 if appeal.decided_at else "—"})
         if appeal.filed_by_id is not None and appeal.filed_by_id == user.pk:
             raise AppealRefused(_("不能处理自己提交的申诉。"))
-        result = Result.objects.select_for_update().select_related("run").get(
-            pk=appeal.result_id)
+        if accept and value and not appeal.indicator:
+            raise AppealRefused(_("该申诉未指明指标，不能更正指标值；请按加减分处理或驳回。"))
+        # the run first: two decisions on one run take turns (the second sees the first)
+        run = Run.objects.select_for_update().select_related("scheme", "version").get(
+            pk=Result.objects.filter(pk=appeal.result_id).values("run_id")[:1])
+        result = Result.objects.select_for_update().get(pk=appeal.result_id)
         if accept and _peers_outside_scope(user, result):
             raise AppealRefused(_("采纳该申诉会改变您管辖范围以外的排名（同一分组中有其他单位的"
                                   "考核对象），请驳回或交考核管理员处理。"))
         appeal.status = Appeal.Status.ACCEPTED if accept else Appeal.Status.REJECTED
-        appeal.adjustment = points.quantize(CENT) if accept and points else None
+        appeal.kind = kind if accept else Appeal.Kind.POINTS
+        appeal.adjustment = points if accept else None
         appeal.decision = reason
         appeal.decided_by = user
         appeal.decided_at = timezone.now()
-        appeal.save()
+        appeal.save()  # audited; revise_run reads it among the accepted appeals
         if accept:
-            accepted = result.appeals.filter(status=Appeal.Status.ACCEPTED).aggregate(
-                s=Sum("adjustment"))["s"]
-            result.adjustment = Decimal(accepted or 0).quantize(CENT)
-            result.save(update_fields=["adjustment"])
-            apply_adjustments(result.run)
+            try:
+                revise_run(run)
+            except (RevisionRefused, InputError) as exc:
+                raise AppealRefused(str(exc)) from exc
+            # the revision it produced (the run's own audit entry records the same change)
+            appeal.revision = run.revision
+            Appeal.objects.filter(pk=appeal.pk).update(revision=run.revision)
     return appeal

@@ -161,16 +161,18 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         if refusal is None and form.is_valid():
             accept = form.cleaned_data["outcome"] == DecisionForm.ACCEPT
             try:
-                decide_appeal(request.user, appeal.pk, accept=accept,
-                              points=form.cleaned_data["points"],
-                              reason=form.cleaned_data["reason"])
+                decided = decide_appeal(request.user, appeal.pk, accept=accept,
+                                        points=form.cleaned_data["points"],
+                                        reason=form.cleaned_data["reason"],
+                                        kind=form.cleaned_data["kind"])
             except OutOfScope as exc:
                 raise Http404 from exc
             except AppealRefused as exc:
                 refusal = str(exc)
             else:
-                messages.success(request, _("申诉已采纳，排名和等级已重新计算。") if accept
-                                 else _("申诉已驳回。"))
+                messages.success(request, _(
+                    "申诉已采纳，考核结果已按调整重新计算，现为第 %(n)s 版。") % {
+                    "n": decided.revision} if accept else _("申诉已驳回。"))
                 return redirect("appeals:detail", pk=appeal.pk)
         if refusal is not None:
             status = 409

@@ -121,7 +121,7 @@ def partners(request: HttpRequest) -> HttpResponse:
     stars: dict[str, int] = {}
     for r in rows:
         if r.result:
-            stars[r.result.final_grade] = stars.get(r.result.final_grade, 0) + 1
+            stars[r.result.grade] = stars.get(r.result.grade, 0) + 1
     order = [str(g[1]) for g in partner_run.grades] if partner_run else []
     chart = charts.pie([(g, stars[g]) for g in order if g in stars], _t("星级")) if stars else ""
     return render(request, "channels/partners.html", {
@@ -176,7 +176,7 @@ def statement(request: HttpRequest, unit_id: str) -> HttpResponse:
     return render(request, "channels/statement.html", {
         "unit": unit, "months": months, "audit": audit, "clawed": clawed[:PAGE_SIZE],
         "clawed_count": len(clawed), "latest": latest,
-        "privilege": STAR_PRIVILEGES.get(latest.final_grade, "") if latest else "",
+        "privilege": STAR_PRIVILEGES.get(latest.grade, "") if latest else "",
         "line_names": list(months[0].result.payout_lines) if months else []})
 
 
@@ -215,14 +215,14 @@ def statement_xlsx(request: HttpRequest, unit_id: str) -> HttpResponse:
     for n, m in enumerate(months, start=4):
         r = m.result
         write_texts(sheet, n, 0, [r.run.period])
-        write_value(sheet, n, 1, float(r.final_total))
-        write_text(sheet, n, 2, r.final_grade)
+        write_value(sheet, n, 1, float(r.total))
+        write_text(sheet, n, 2, r.grade)
         for j, name in enumerate(lines):
             amount = r.payout_lines.get(name)
             write_value(sheet, n, 3 + j, None if amount is None else float(amount), money)
         write_value(sheet, n, 3 + len(lines), None if r.payout is None else float(r.payout),
                     money)
-        write_text(sheet, n, 4 + len(lines), STAR_PRIVILEGES.get(r.final_grade, ""))
+        write_text(sheet, n, 4 + len(lines), STAR_PRIVILEGES.get(r.grade, ""))
     sheet.set_column(0, 0, 12)
     sheet.set_column(3, 3 + len(lines), 12)
     sheet.set_column(4 + len(lines), 4 + len(lines), 40)
@@ -388,7 +388,7 @@ def _figures(user: Any, run: Run) -> SchemeFigures | None:
     from django.db.models import Avg, Count, Q, Sum
 
     agg = results_in_scope(user).filter(run=run).aggregate(
-        n=Count("pk"), warned=Count("pk", filter=Q(alert=True)), mean=Avg("final_total"),
+        n=Count("pk"), warned=Count("pk", filter=Q(alert=True)), mean=Avg("total"),
         paid=Sum("payout"))
     if not agg["n"]:
         return None
@@ -427,8 +427,8 @@ def dashboard(request: HttpRequest, regime: str) -> HttpResponse:
         from django.db.models import Count
 
         scoped = results_in_scope(user).filter(run__in=runs)
-        for period, grade, n in scoped.values_list("run__period", "final_grade").annotate(
-                n=Count("pk")).values_list("run__period", "final_grade", "n"):
+        for period, grade, n in scoped.values_list("run__period", "grade").annotate(
+                n=Count("pk")).values_list("run__period", "grade", "n"):
             counts[(period, grade)] = n
         periods = [r.period for r in runs if any((r.period, g) in counts for g in grades)]
     chart = charts.bar(periods, [(g, [counts.get((p, g), 0) for p in periods]) for g in grades],

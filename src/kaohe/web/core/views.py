@@ -66,14 +66,14 @@ def latest_runs(results: QuerySet[Result]) -> list[Run]:
 
 def top_and_bottom(rows: QuerySet[Result], n: int = TOP) -> tuple[list[Result], list[Result]]:
     """The ``n`` highest and ``n`` lowest totals (ties: the lower entity id first)."""
-    top = list(rows.order_by("-final_total", "entity_id")[:n])
-    bottom = list(rows.order_by("final_total", "entity_id")[:n])
+    top = list(rows.order_by("-total", "entity_id")[:n])
+    bottom = list(rows.order_by("total", "entity_id")[:n])
     return top, bottom
 
 
 def _block(run: Run, results: QuerySet[Result], role: str | None) -> SchemeBlock:
     rows = results.filter(run=run)
-    agg = rows.aggregate(n=Count("pk"), avg=Avg("final_total"), flagged=Count("pk",
+    agg = rows.aggregate(n=Count("pk"), avg=Avg("total"), flagged=Count("pk",
                                                                              filter=FLAGGED))
     avg = agg["avg"]
     block = SchemeBlock(run=run, count=agg["n"], flagged=agg["flagged"],
@@ -84,9 +84,9 @@ def _block(run: Run, results: QuerySet[Result], role: str | None) -> SchemeBlock
     if role in (Role.ADMIN, Role.ASSESSOR) and block.count > 2 * TOP:
         block.top, block.bottom = top_and_bottom(rows)
     else:
-        block.listing = list(rows.order_by("group_key", "final_rank", "entity_id")[:50])
+        block.listing = list(rows.order_by("group_key", "rank", "entity_id")[:50])
     grades = [str(g[1]) for g in run.grades]
-    counts = dict(rows.order_by().values_list("final_grade").annotate(n=Count("pk")))
+    counts = dict(rows.order_by().values_list("grade").annotate(n=Count("pk")))
     labels = grades + sorted(g for g in counts if g not in grades)
     if counts and block.count > 1:  # one's own grade needs no chart
         block.grade_chart = charts.pie([(g or "—", counts[g]) for g in labels if g in counts],
@@ -94,7 +94,7 @@ def _block(run: Run, results: QuerySet[Result], role: str | None) -> SchemeBlock
     series = []
     periods = []
     for r in latest_runs_by_period(run.scheme.code):
-        value = results.filter(run=r).aggregate(avg=Avg("final_total"))["avg"]
+        value = results.filter(run=r).aggregate(avg=Avg("total"))["avg"]
         if value is not None:
             periods.append(r.period)
             series.append(round(float(value), 2))

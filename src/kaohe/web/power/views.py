@@ -100,7 +100,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     stations: list[Block] = []
     for code in STATION_SCHEMES + PERSON_SCHEMES:
         for run in _latest(runs, code):
-            rows = list(results.filter(run=run).order_by("final_rank", "entity_id")[:20])
+            rows = list(results.filter(run=run).order_by("rank", "entity_id")[:20])
             if rows:
                 stations.append(Block(run=run, rows=rows))
     alerts: list[AlertList] = []
@@ -182,7 +182,7 @@ def payout_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(_visible(request).select_related("scheme"), pk=pk,
                             entity="person")
     rows = list(Result.objects.restrict(request.user).filter(run=run)
-                .order_by("final_rank", "entity_id"))
+                .order_by("rank", "entity_id"))
     if not rows and not scope_of(request.user).everything:
         raise Http404
     buf = io.BytesIO()
@@ -200,8 +200,8 @@ def payout_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         write_text(sheet, r, 0, res.entity_id)
         write_text(sheet, r, 1, res.name)
         write_text(sheet, r, 2, res.unit_name)
-        write_value(sheet, r, 3, float(res.final_total))
-        write_text(sheet, r, 4, res.final_grade)
+        write_value(sheet, r, 3, float(res.total))
+        write_text(sheet, r, 4, res.grade)
         for c, name in enumerate(lines, start=5):
             write_value(sheet, r, c, res.payout_lines.get(name), money)
         write_value(sheet, r, 5 + len(lines),

@@ -66,13 +66,13 @@ def scorecard_url_maker(run_pk: int) -> Any:
 def ranking_row(r: Any, url: str, has_payout: bool) -> SafeString:
     """One row of the ranking table: ``r`` is a Result with ``points_list`` and ``flags``
     attached (views_results._attach_points). Every text goes through ``esc``."""
-    cells = [f'<td class="num">{r.final_rank}<span class="muted">/{r.group_size}</span></td>',
+    cells = [f'<td class="num">{r.rank}<span class="muted">/{r.group_size}</span></td>',
              f'<td><a href="{esc(url)}">{esc(r.name)}</a> '
              f'<span class="muted">{esc(r.entity_id)}</span></td>',
              f"<td>{esc(r.unit_name)}</td>",
              f"<td>{esc(r.group_name)}</td>",
-             f'<td class="num">{fixed2(r.final_total)}</td>',
-             f"<td>{esc(r.final_grade)}</td>"]
+             f'<td class="num">{fixed2(r.total)}</td>',
+             f"<td>{esc(r.grade)}</td>"]
     if has_payout:
         money = f"¥{fixed2(r.payout)}" if r.payout is not None else DASH
         cells.append(f'<td class="num"{_lines_title(r)}>{money}</td>')

@@ -1,13 +1,15 @@
 """Runs (a scheme computed for a period) and their results, copied from the engine's output so
-that scope applies in querysets. Accepted appeals adjust a result; ``final_*`` fields hold the
-re-ranked, re-graded values every page shows."""
+that scope applies in querysets. An accepted appeal is an adjustment (spec §19): the engine
+computes the run again as a new revision of its period and the results are replaced by that
+revision's, in place (``runs.services.revise_run``); every total, rank, grade and yuan shown
+is the engine's."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from kaohe.web.audit.models import ChangeLogged
 from kaohe.web.core.querysets import RestrictedQuerySet, Scope
@@ -83,6 +85,10 @@ class Run(ChangeLogged):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+",
                                      verbose_name=_("发布人"))
+    # spec §19: the engine's revision of this period the results come from, and how many
+    # adjustments (accepted appeals) it was computed with
+    revision = models.PositiveIntegerField(_("版本"), default=1)
+    adjustment_count = models.PositiveIntegerField(_("申诉调整项数"), default=0)
 
     # Sources whose data for the period was far below the previous periods' when the run was
     # computed (workspace.completeness: Shortfall.as_dict), and the reason the publisher gave
@@ -103,6 +109,14 @@ class Run(ChangeLogged):
     @property
     def published(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def revision_label(self) -> str:
+        """"第 2 版（含 1 项申诉调整）": which revision the pages show (spec §19)."""
+        if self.adjustment_count:
+            return gettext("第 %(n)s 版（含 %(k)s 项申诉调整）") % {
+                "n": self.revision, "k": self.adjustment_count}
+        return gettext("第 %(n)s 版") % {"n": self.revision}
 
     def error_for(self, user: object) -> str:
         """The failure as ``user`` may read it: the engine's words for admins (they can quote
@@ -136,26 +150,26 @@ class Result(ChangeLogged):
     unit_name = models.CharField(_("所属单位"), max_length=200, blank=True)
     group_key = models.CharField(max_length=300, blank=True)
     group_name = models.CharField(_("分组"), max_length=300, blank=True)
-    total = models.DecimalField(_("原始总分"), max_digits=12, decimal_places=2)
-    rank = models.PositiveIntegerField(_("原始排名"))
-    grade = models.CharField(_("原始等级"), max_length=60, blank=True)
+    total = models.DecimalField(_("总分"), max_digits=12, decimal_places=2)
+    rank = models.PositiveIntegerField(_("排名"))
+    grade = models.CharField(_("等级"), max_length=60, blank=True)
     group_size = models.PositiveIntegerField(_("组内人数"))
     vetoed = models.BooleanField(_("一票否决"), default=False)
     bottom = models.BooleanField(_("末位"), default=False)
     eliminate = models.BooleanField(_("末位淘汰"), default=False)
     payout = models.DecimalField(_("兑现金额"), max_digits=14, decimal_places=2, null=True,
                                  blank=True)
+    # the adjustments the engine computed this result with (spec §19): the points added
+    # (sum of the points adjustments) and every one as [{code, kind, amount, reason}]
     adjustment = models.DecimalField(_("申诉调整"), max_digits=12, decimal_places=2, default=0)
-    final_total = models.DecimalField(_("总分"), max_digits=12, decimal_places=2)
-    final_rank = models.PositiveIntegerField(_("排名"))
-    final_grade = models.CharField(_("等级"), max_length=60, blank=True)
+    adjustments = models.JSONField(_("申诉调整明细"), default=list, blank=True)
     alert = models.BooleanField(_("预警"), default=False)  # the grade is one of run.alerts
     payout_lines = models.JSONField(default=dict)  # {line name: yuan or None}, spec §10
 
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["run", "group_key", "final_rank", "entity_id"]
+        ordering = ["run", "group_key", "rank", "entity_id"]
         constraints = [models.UniqueConstraint(fields=["run", "entity_id"],
                                                name="result_unique_entity")]
         verbose_name = _("考核结果")

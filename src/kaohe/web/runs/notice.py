@@ -2,7 +2,8 @@
 
 ``build_notice(run, user)`` gathers the notice from ``Result.objects.restrict(user)`` only: an
 assessor's notice covers their subtree, a head's their outlet, a staff member's themselves. It
-always shows the adjusted values (``Result.final_*``), so accepted appeals are reflected.
+shows the engine's results of the run's current revision (spec §19: accepted appeals are
+adjustments the engine computed the revision with) and says which revision that is.
 
 Which run stands for a scheme and period (``effective_run``): the *published* run when there is
 one — a later recalculation of a published period never replaces it, and only one run per scheme
@@ -75,7 +76,7 @@ def previous_run(run: Run) -> Run | None:
 
 @dataclass
 class Row:
-    """One line of the notice: one result as every page shows it (adjusted values)."""
+    """One line of the notice: one result as every page shows it (the run's revision)."""
 
     entity_id: str
     name: str
@@ -85,8 +86,8 @@ class Row:
     group_size: int
     rank: int
     total: Decimal
-    raw_total: Decimal
     adjustment: Decimal
+    adjustments: list[dict[str, Any]]
     grade: str
     vetoed: bool
     eliminate: bool
@@ -96,9 +97,21 @@ class Row:
     def of(cls, r: Result) -> Row:
         return cls(entity_id=r.entity_id, name=r.name, unit_name=r.unit_name,
                    group_key=r.group_key, group_name=r.group_name, group_size=r.group_size,
-                   rank=r.final_rank, total=r.final_total, raw_total=r.total,
-                   adjustment=r.adjustment, grade=r.final_grade, vetoed=r.vetoed,
+                   rank=r.rank, total=r.total, adjustment=r.adjustment,
+                   adjustments=list(r.adjustments or ()), grade=r.grade, vetoed=r.vetoed,
                    eliminate=r.eliminate, payout=r.payout)
+
+    @property
+    def adjusted_text(self) -> str:
+        """The adjustments in words: "更正 t 为 74；加减分 +2.00"."""
+        parts = []
+        for a in self.adjustments:
+            if a.get("kind") == "value":
+                parts.append(_("更正 %(code)s 为 %(v)s") % {"code": a.get("code"),
+                                                            "v": f"{a.get('amount'):g}"})
+            else:
+                parts.append(_("加减分 %(v)s") % {"v": f"{a.get('amount'):+.2f}"})
+        return "；".join(parts)
 
     @property
     def flags(self) -> list[str]:
@@ -205,7 +218,7 @@ def scope_label(user: Any) -> str:
 
 def visible_rows(run: Run, user: Any) -> list[Row]:
     """The run's results ``user`` may see, by peer group then rank."""
-    qs = Result.objects.restrict(user).filter(run=run).order_by("group_key", "final_rank",
+    qs = Result.objects.restrict(user).filter(run=run).order_by("group_key", "rank",
                                                                 "entity_id")
     return [Row.of(r) for r in qs]
 
@@ -402,6 +415,7 @@ def header_lines(n: Notice) -> list[tuple[str, str]]:
         (_("考核期"), run.period),
         (_("方案版本"), f"v{run.version.number}"),
         (_("运行编号"), f"#{run.pk}"),
+        (_("结果版本"), run.revision_label),
         (_("发布"), (f"{_local(run.published_at)} {run.published_by or ''}".strip()
                      if run.published else _("草稿（未发布）"))),
         (_("范围"), n.scope),
@@ -655,8 +669,8 @@ def notice_xlsx(n: Notice) -> bytes:
         return s
 
     cols = [_("分组"), _("排名"), _("组内人数"), _("编号"), _("名称"), _("所属单位"),
-            _("原始总分"), _("申诉调整"), _("总分"), _("等级"), _("一票否决"), _("末位淘汰")]
-    widths = [24, 6, 8, 14, 12, 24, 10, 10, 10, 8, 8, 8]
+            _("申诉调整说明"), _("申诉调整"), _("总分"), _("等级"), _("一票否决"), _("末位淘汰")]
+    widths = [24, 6, 8, 14, 12, 24, 24, 10, 10, 8, 8, 8]
     if run.has_payout:
         cols.append(_("兑现金额"))
         widths.append(12)
@@ -670,7 +684,7 @@ def notice_xlsx(n: Notice) -> bytes:
             s.write_string(i, 3, r.entity_id)  # ids such as 0104 stay text
             write_text(s, i, 4, r.name)
             write_text(s, i, 5, r.unit_name)
-            s.write_number(i, 6, float(r.raw_total), points)
+            write_text(s, i, 6, r.adjusted_text)
             s.write_number(i, 7, float(r.adjustment), points)
             s.write_number(i, 8, float(r.total), points)
             write_text(s, i, 9, r.grade)

@@ -178,12 +178,16 @@ def stored_result(ws: Any, run: Run) -> Any:
     table["group_name"] = table["id"].map(names["group_name"]).fillna("")
     table["payout"] = table["payout"].replace({np.nan: None})
     table = pd.DataFrame(table.drop(columns=["entity_no"]))
+    from kaohe.engine.revisions import of_run
+
+    revision, adjustments = of_run(store, scheme.code, str(period), run.engine_run_id)
     return RunResult(
         scheme=scheme.code, title=scheme.name, period=str(period), run_id=run.engine_run_id,
         entity=scheme.entity, peers=scheme.peers,
         indicators=indicator_infos(scheme), scheme_rules=tuple(scheme_sentences(scheme)),
         grades=scheme.grades, table=table, engine=str(engine),
-        has_payout=scheme.payout is not None, **consequence_fields(scheme))
+        has_payout=scheme.payout is not None, **consequence_fields(scheme),
+        revision=revision, adjustments=adjustments.by_entity())
 
 
 def _stored_items(con: Any, run: Run, scheme: Any, engine: str) -> Any:

@@ -1,10 +1,15 @@
-"""Create, execute and adjust runs: the seam between the web and kaohe's engine.
+"""Create, execute and revise runs: the seam between the web and kaohe's engine.
 
 ``create_run`` records a queued run; ``start_run`` hands it to this process's worker thread
 (jobs.py; or computes it inline when ``KAOHE_RUNS_INLINE``); ``compute`` calls the engine with
 the scheme version the run names, then copies the results into ``Result``/``Score`` rows in one
 transaction. Progress is written with ``QuerySet.update`` (no audit entry per step), and a
 progress step the database is too busy to record is skipped, never the run.
+
+Accepted appeals are adjustments (spec §19): both ``compute`` and ``revise_run`` give the
+engine the accepted appeals of the scheme and period (``appeals.services.period_adjustments``),
+so a re-run keeps them and a decided appeal is a new revision computed in full by the engine;
+``revise_run`` replaces the run's results by that revision's, in place (appeals stay attached).
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ from kaohe.web.org.models import Unit
 from kaohe.web.runs.coverage import check_coverage
 from kaohe.web.runs import jobs
 from kaohe.web.runs.models import Result, Run, Score
-from kaohe.web.runs.ranking import Ranked, adjusted_total, rerank
 from kaohe.web.schemes.models import Scheme, SchemeVersion
 from kaohe.workspace.completeness import shortfalls
 from kaohe.workspace.lock import StoreBusy
@@ -140,7 +144,8 @@ def compute(run: Run, heartbeat: bool = False) -> None:
                 ws.store.wait_for_lock(settings.KAOHE_RUN_STORE_WAIT, waiting)
                 out = run_scheme(ws, run.scheme.code, run.period, engine=run.engine,
                                  progress=_progress(run.pk), scheme=scheme,
-                                 run_id=run.engine_run_id or None)
+                                 run_id=run.engine_run_id or None,
+                                 adjustments=_adjustments(run))
                 org = ws.org
                 # the data the run read, against the previous periods' (kept with the run: a
                 # later import does not change what this run was computed from)
@@ -207,6 +212,13 @@ def _lines(row: dict[str, Any], names: list[str]) -> dict[str, float | None]:
     return out
 
 
+def _adjustments(run: Run) -> Any:
+    """The accepted appeals of the run's scheme and period, as the engine's adjustments."""
+    from kaohe.web.appeals.services import period_adjustments
+
+    return period_adjustments(run.scheme_id, run.period)
+
+
 def _run_fields(run: Run, result: Any) -> None:
     """What every run keeps of its scheme as it was computed (the pages read these)."""
     run.status = Run.Status.DONE
@@ -230,11 +242,13 @@ def _run_fields(run: Run, result: Any) -> None:
                        "sentence": getattr(i, "sentence", ""),
                        "sentence_en": getattr(i, "sentence_en", "")}
                       for i in result.indicators]
+    run.revision = result.revision or 1
+    run.adjustment_count = sum(len(v) for v in result.adjustments.values())
 
 
 RUN_FIELDS = ["status", "progress", "message", "waiting_since", "finished", "engine_run_id",
               "entity", "peers", "grades", "has_payout", "indicators", "payout_lines", "alerts",
-              "data_warnings"]
+              "data_warnings", "revision", "adjustment_count"]
 
 
 def item_units(run: Run, table: Any, org: Any) -> Iterator[str | None]:
@@ -289,23 +303,12 @@ def store_results(run: Run, result: Any, org: Any) -> None:
     for row in result.table.to_dict("records"):
         eid = str(row["id"])
         unit_id = person_unit.get(eid) if result.entity == "person" else eid
-        total = _dec(row["total"]) or Decimal("0.00")
-        group_key = (str(row["group_key"]) if "group_key" in row  # read back from the store
-                     else "/".join(str(row.get(f"g_{p}") or "") for p in peers))
         results.append(Result(
             run=run, entity_id=eid, name=str(row.get("name") or eid),
             unit_id=unit_id if unit_id in units else None,
-            unit_name=str(row.get("unit_name") or ""), group_key=group_key,
-            group_name=str(row.get("group_name") or ""), total=total, rank=int(row["rank"]),
-            grade=str(row.get("grade") or ""), group_size=int(row["group_size"]),
-            vetoed=bool(row["vetoed"]), bottom=bool(row["bottom"]),
-            eliminate=bool(row["eliminate"]), payout=_dec(row.get("payout")),
-            final_total=total, final_rank=int(row["rank"]),
-            final_grade=str(row.get("grade") or ""), alert=_num(row.get("alert")) == 1.0,
-            payout_lines=_lines(row, line_names)))
-        scores.append([Score(code=i.code, value=_num(row.get(f"v_{i.code}")),
-                             points=_dec(row.get(f"p_{i.code}")),
-                             missing=bool(row.get(f"m_{i.code}")))
+            unit_name=str(row.get("unit_name") or ""),
+            **_result_fields(row, peers, line_names, result.adjustments.get(eid, []))))
+        scores.append([Score(code=i.code, **_score_fields(row, i.code))
                        for i in result.indicators])
     check_coverage(run.scheme, (r.unit_id for r in results))  # runs/coverage.py
     Result.objects.bulk_create(results, batch_size=500)
@@ -322,17 +325,86 @@ def store_results(run: Run, result: Any, org: Any) -> None:
     run.save(update_fields=[*RUN_FIELDS, "alert_count"])
 
 
-@transaction.atomic
-def apply_adjustments(run: Run) -> None:
-    """Re-rank and re-grade the run's results from their adjustments (inside the caller's
-    transaction when there is one). Results whose rank or grade changes are saved (audited)."""
-    results = list(Result.objects.select_for_update().filter(run=run))
-    ranked = rerank([Ranked(key=r.entity_id, group=r.group_key, vetoed=r.vetoed,
-                            total=adjusted_total(r.total, r.adjustment, r.vetoed))
-                     for r in results], run.grades)
-    by_key = {r.key: r for r in ranked}
-    for r in results:
-        new = by_key[r.entity_id]
-        if (r.final_total, r.final_rank, r.final_grade) != (new.total, new.rank, new.grade):
-            r.final_total, r.final_rank, r.final_grade = new.total, new.rank, new.grade
-            r.save(update_fields=["final_total", "final_rank", "final_grade"])
+def _result_fields(row: dict[str, Any], peers: list[str], line_names: list[str],
+                   adjustments: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a Result keeps of the engine's row, all of it the engine's."""
+    total = _dec(row["total"]) or Decimal("0.00")
+    group_key = (str(row["group_key"]) if "group_key" in row  # read back from the store
+                 else "/".join(str(row.get(f"g_{p}") or "") for p in peers))
+    points = sum((Decimal(str(a["amount"])) for a in adjustments if a["kind"] == "points"),
+                 Decimal(0))
+    return {
+        "group_key": group_key, "group_name": str(row.get("group_name") or ""),
+        "total": total, "rank": int(row["rank"]), "grade": str(row.get("grade") or ""),
+        "group_size": int(row["group_size"]), "vetoed": bool(row["vetoed"]),
+        "bottom": bool(row["bottom"]), "eliminate": bool(row["eliminate"]),
+        "payout": _dec(row.get("payout")), "alert": _num(row.get("alert")) == 1.0,
+        "payout_lines": _lines(row, line_names),
+        "adjustment": points.quantize(Decimal("0.01")), "adjustments": adjustments}
+
+
+def _score_fields(row: dict[str, Any], code: str) -> dict[str, Any]:
+    return {"value": _num(row.get(f"v_{code}")), "points": _dec(row.get(f"p_{code}")),
+            "missing": bool(row.get(f"m_{code}"))}
+
+
+class RevisionRefused(Exception):
+    """The engine's new revision cannot replace the run's results (its message says why)."""
+
+
+def revise_run(run: Run) -> Run:
+    """Compute the run's period again with the accepted appeals of its scheme and period as
+    adjustments (spec §19), store it as the engine's next revision, and replace the run's
+    results by it in place: every total, rank, grade, flag, payout, payout line and score is
+    the engine's. Call it inside the caller's transaction (``appeals.services.decide_appeal``):
+    when the web cannot keep the revision, the engine's run is retired and the error raised,
+    so the decision rolls back with it. Only changed results are saved (each one audited)."""
+    from kaohe.engine.run import run_scheme
+
+    scheme = parse_scheme(run.version.text, run.scheme.code)
+    with store_lock:
+        ws = workspace()
+        ws.store.wait_for_lock(settings.KAOHE_RUN_STORE_WAIT)
+        out = run_scheme(ws, run.scheme.code, run.period, engine=run.engine, scheme=scheme,
+                         adjustments=_adjustments(run))
+    try:
+        _replace_results(run, out.result)
+    except Exception:
+        run.engine_run_id = out.result.run_id
+        retire_engine_run(run)
+        raise
+    return run
+
+
+def _replace_results(run: Run, result: Any) -> None:
+    table = result.table
+    old = {r.entity_id: r for r in Result.objects.select_for_update().filter(run=run)}
+    new_ids = [str(i) for i in table["id"]]
+    if set(new_ids) != set(old):
+        raise RevisionRefused(gettext(
+            "本期考核对象已与原运行不同（组织架构或数据已变化），不能只按申诉调整；请重新运行该期"
+            "考核后再处理申诉。"))
+    _run_fields(run, result)
+    run.save(update_fields=RUN_FIELDS)  # audited: revision and adjustment count
+    peers, names = list(result.peers), list(result.payout_lines or ())
+    fields = ["group_key", "group_name", "total", "rank", "grade", "group_size", "vetoed",
+              "bottom", "eliminate", "payout", "alert", "payout_lines", "adjustment",
+              "adjustments"]
+    scores = {(s.result_id, s.code): s for s in Score.objects.filter(result__run=run)}
+    changed_scores: list[Score] = []
+    for row in table.to_dict("records"):
+        r = old[str(row["id"])]
+        r.run = run  # its audit entry reads the run's new revision
+        new = _result_fields(row, peers, names, result.adjustments.get(r.entity_id, []))
+        if any(getattr(r, k) != v for k, v in new.items()):
+            for k, v in new.items():
+                setattr(r, k, v)
+            r.save(update_fields=fields)
+        for i in result.indicators:
+            s = scores.get((r.pk, i.code))
+            got = _score_fields(row, i.code)
+            if s is not None and any(getattr(s, k) != v for k, v in got.items()):
+                for k, v in got.items():
+                    setattr(s, k, v)
+                changed_scores.append(s)
+    Score.objects.bulk_update(changed_scores, ["value", "points", "missing"], batch_size=500)

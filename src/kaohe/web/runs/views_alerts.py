@@ -1,7 +1,7 @@
 """The alerts page (预警清单, spec §12) of a run, its Excel export and the index of runs with
 alerts.
 
-An entity is alerted when its grade as the web shows it (``final_grade``: after accepted
+An entity is alerted when its grade as the web shows it (``grade``: after accepted
 appeals) is one of the run's ``alerts``; items (spec §8) by their stored grade. Most severe
 first (the order of ``alerts``), then rank, then id — ``kaohe.alerts.ordered``'s order; the
 indicators that cost points come from ``kaohe.alerts.costs``, the CLI's own rule.
@@ -92,13 +92,13 @@ def _run(user: Any, pk: int) -> Run:
 
 def _results(user: Any, run: Run, level: str, owner: str) -> QuerySet[Result]:
     alerts = [str(a) for a in run.alerts]
-    qs = results_in_scope(user).filter(run=run, final_grade__in=[level] if level else alerts)
+    qs = results_in_scope(user).filter(run=run, grade__in=[level] if level else alerts)
     if owner:
         qs = qs.filter(Q(entity_id=owner) | Q(unit_id=owner))
-    severity = Case(*[When(final_grade=a, then=Value(i)) for i, a in enumerate(alerts)],
+    severity = Case(*[When(grade=a, then=Value(i)) for i, a in enumerate(alerts)],
                     default=Value(len(alerts)), output_field=IntegerField())
     return qs.annotate(severity=severity).order_by(
-        "severity", "final_rank", "entity_id")
+        "severity", "rank", "entity_id")
 
 
 def _result_lines(run: Run, rows: list[Result]) -> list[AlertLine]:
@@ -116,8 +116,8 @@ def _result_lines(run: Run, rows: list[Result]) -> list[AlertLine]:
         person = r.name if run.entity == "person" else ""
         out.append(AlertLine(
             id=r.entity_id, name=r.name, person=person, unit=r.unit_name,
-            grade=r.final_grade, level=levels.get(r.final_grade, ""),
-            total=float(r.final_total), rank=r.final_rank,
+            grade=r.grade, level=levels.get(r.grade, ""),
+            total=float(r.total), rank=r.rank,
             costs=costs(inds, values.get(r.pk, {})),
             url=reverse("runs:scorecard", args=[run.pk, r.entity_id])))
     return out

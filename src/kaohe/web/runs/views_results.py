@@ -84,6 +84,10 @@ def flags_of(r: Result) -> list[tuple[str, str]]:
         out.append((_t("本期末位"), "warn"))
     if r.adjustment:
         out.append((_t("申诉调整 %(n)s") % {"n": f"{r.adjustment:+.2f}"}, "ok"))
+    for a in r.adjustments or ():
+        if a.get("kind") == "value":
+            out.append((_t("更正 %(code)s 为 %(v)s") % {"code": a.get("code"),
+                                                       "v": f"{a.get('amount'):g}"}, "ok"))
     return out
 
 
@@ -93,8 +97,8 @@ def tied_groups(results: QuerySet[Result]) -> list[dict[str, Any]]:
     of its group have a strictly lower total") then flags every one of them 末位. Only groups
     the reader sees whole are named (``group_size`` entities in ``results``)."""
     rows = (results.order_by().values("group_key", "group_name")
-            .annotate(n=Count("pk"), size=Max("group_size"), low=Min("final_total"),
-                      high=Max("final_total"), bottoms=Count("pk", filter=Q(bottom=True)))
+            .annotate(n=Count("pk"), size=Max("group_size"), low=Min("total"),
+                      high=Max("total"), bottoms=Count("pk", filter=Q(bottom=True)))
             .filter(n__gt=1, n=F("size"), low=F("high")).order_by("group_name", "group_key"))
     return [{"name": r["group_name"] or r["group_key"] or "—", "size": r["n"],
              "total": r["low"], "bottoms": r["bottoms"]} for r in rows]
@@ -111,12 +115,12 @@ def _reverse_or_none(name: str, *args: Any) -> str | None:
 
 # sort key → order_by fields; an indicator's points sort as "p.<code>" (checked against the run)
 SORTS: dict[str, tuple[str, ...]] = {
-    "rank": ("final_rank", "group_key"),
+    "rank": ("rank", "group_key"),
     "id": ("entity_id",),
     "name": ("name",),
     "unit": ("unit_name",),
     "group": ("group_name",),
-    "total": ("final_total",),
+    "total": ("total",),
     "grade": ("grade_order",),
     "payout": ("payout",),
     "adjustment": ("adjustment",),
@@ -161,9 +165,10 @@ def _filtered(request: HttpRequest, run: Run) -> tuple[QuerySet[Result], Ranking
     if data.get("group"):
         qs = qs.filter(group_key=data["group"])
     if data.get("grade"):
-        qs = qs.filter(final_grade=data["grade"])
+        qs = qs.filter(grade=data["grade"])
     if data.get("flagged"):
-        qs = qs.filter(Q(vetoed=True) | Q(eliminate=True) | Q(bottom=True) | ~Q(adjustment=0))
+        qs = qs.filter(Q(vetoed=True) | Q(eliminate=True) | Q(bottom=True) | ~Q(adjustment=0)
+                       | ~Q(adjustments=[]))
     sort = request.GET.get("sort", "")
     return _sorted(qs, run, sort), form, sort
 
@@ -175,7 +180,7 @@ def _sorted(qs: QuerySet[Result], run: Run, sort: str) -> QuerySet[Result]:
     if key == "grade":
         # grades in the scheme's order (best first), not alphabetically
         qs = qs.annotate(grade_order=Case(
-            *[When(final_grade=g, then=Value(i)) for i, g in enumerate(_grade_labels(run))],
+            *[When(grade=g, then=Value(i)) for i, g in enumerate(_grade_labels(run))],
             default=Value(len(run.grades)), output_field=IntegerField()))
     if key.startswith("p.") and key[2:] in codes:
         qs = qs.annotate(sort_points=Subquery(
@@ -184,7 +189,7 @@ def _sorted(qs: QuerySet[Result], run: Run, sort: str) -> QuerySet[Result]:
     elif key in SORTS:
         fields = SORTS[key]
     else:
-        return qs.order_by("group_key", "final_rank", "entity_id")
+        return qs.order_by("group_key", "rank", "entity_id")
     order = [F(f).desc(nulls_last=True) if desc else F(f).asc(nulls_last=True) for f in fields]
     return qs.order_by(*order, "entity_id")
 
@@ -281,13 +286,13 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     headers += [str(i.get("name") or i["code"]) for i in inds]
     write_texts(sheet, 0, 0, headers, head)  # indicator names as text (report.safe)
     for n, r in enumerate(rows, start=1):
-        sheet.write_number(n, 0, r.final_rank)
+        sheet.write_number(n, 0, r.rank)
         sheet.write_string(n, 1, r.entity_id)
         sheet.write_string(n, 2, r.name)
         sheet.write_string(n, 3, r.unit_name)
         sheet.write_string(n, 4, r.group_name)
-        sheet.write_number(n, 5, float(r.final_total), points)
-        sheet.write_string(n, 6, r.final_grade)
+        sheet.write_number(n, 5, float(r.total), points)
+        sheet.write_string(n, 6, r.grade)
         sheet.write_string(n, 7, "；".join(label for label, _c in r.flags))  # type: ignore
         col = 8
         if run.has_payout:
@@ -401,8 +406,8 @@ def trend(request: HttpRequest, scheme: str, entity_id: str) -> HttpResponse:
     points = [(run, by_run.get(run.pk)) for run in runs]
     periods = [run.period for run, _r in points]
     chart = charts.line(
-        periods, [(_t("总分"), [r.final_total if r else None for _run, r in points])],
-        y_name=_t("总分"), second=(_t("排名"), [r.final_rank if r else None for _run, r in points]))
+        periods, [(_t("总分"), [r.total if r else None for _run, r in points])],
+        y_name=_t("总分"), second=(_t("排名"), [r.rank if r else None for _run, r in points]))
     name = next(r.name for _run, r in reversed(points) if r)
     return render(request, "runs/trend.html", {
         "scheme": runs[-1].scheme, "entity_id": entity_id, "name": name,
@@ -423,7 +428,7 @@ def standing_payouts(paid: QuerySet[Result]) -> list[Result]:
     """The rows of ``paid`` (results with a payout) whose run stands for its scheme and period
     (a re-run replaces the earlier one), newest period first."""
     rows = list(paid.select_related("run__scheme").order_by(
-        "-run__period", "run__scheme__name", "final_rank", "entity_id"))
+        "-run__period", "run__scheme__name", "rank", "entity_id"))
     latest = {(run.scheme.code, run.period): run.pk
               for code in {row.run.scheme.code for row in rows}
               for run in latest_runs_by_period(code)}

@@ -233,9 +233,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif run.status == Run.Status.DONE:
         summary = results.aggregate(n=Count("pk"), vetoed=Count("pk", filter=Q(vetoed=True)),
                                     eliminate=Count("pk", filter=Q(eliminate=True)),
-                                    best=Max("final_total"), worst=Min("final_total"),
+                                    best=Max("total"), worst=Min("total"),
                                     groups=Count("group_key", distinct=True))
-        counts = dict(results.values_list("final_grade").annotate(n=Count("pk")))
+        counts = dict(results.values_list("grade").annotate(n=Count("pk")))
         grades = [(str(label), counts.pop(str(label), 0)) for _minimum, label in run.grades]
         grades += sorted((label or _("无等级"), n) for label, n in counts.items())
         total = summary["n"] or 1
@@ -244,7 +244,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "summary": summary,
             "grades": [(g, n, round(100 * n / total, 1)) for g, n in grades],
             "flagged": results.filter(Q(vetoed=True) | Q(eliminate=True))
-            .order_by("group_key", "final_rank", "entity_id")[:200],
+            .order_by("group_key", "rank", "entity_id")[:200],
             "effective": effective,
             "published_other": Run.objects.filter(
                 scheme=run.scheme, period=run.period, published_at__isnull=False)
