@@ -116,6 +116,37 @@ def main() -> None:
         page = session("head")
         shot(page, "14-dashboard-head", full=True)
 
+        # what-if: the current clerk scheme with the 四星 line lowered from 85 to 80, back-tested
+        page = session("admin")
+        page.goto(f"{base}/schemes/clerk_star/edit/")
+        draft = page.locator("textarea[name=text]").input_value().replace(
+            "[85, 四星]", "[80, 四星]", 1)
+        page.goto(f"{base}/schemes/clerk_star/whatif/")
+        page.fill("textarea[name=text]", draft)
+        page.fill("input[name=start]", "2026-08")
+        page.fill("input[name=end]", "2026-09")
+        page.click("main form button[type=submit]")
+        shot(page, "16-whatif", full=True)
+
+        page = session("channel")
+        page.goto(f"{base}/channels/partners/")
+        shot(page, "17-channel-partners", full=True)
+
+        page = session("custmgr")
+        page.goto(f"{base}/channels/warnings/")
+        shot(page, "18-customer-warnings")
+
+        page = session("staff")
+        page.goto(f"{base}/notify/")
+        shot(page, "19-notifications")
+
+        page = session("inspector", PHONE)
+        shot(page, "20-inspector-home-phone", full=True)
+
+        page = session("admin")
+        page.goto(f"{base}/nowhere/")
+        shot(page, "21-not-found")
+
         page = session("admin")
         page.click("form.lang button")
         page.wait_for_load_state()
