@@ -135,9 +135,10 @@ def test_bench_scheme_on_a_two_worker_standalone_cluster_equals_duckdb(
     a, b = duck.table, spark.table
     assert len(a) > 200  # the clerks of 60 outlets
     assert list(a.columns) == list(b.columns)
-    # everything, exactly: values, points, totals, ranks, grades, flags, payouts, lines
+    # everything, exactly: values, points, totals, ranks, grades, flags, payouts, lines (the
+    # integer width of a column may differ: Spark's rank() is int32, DuckDB's int64)
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
-                                  check_exact=True)
+                                  check_exact=True, check_dtype=False)
     # an independent count for one indicator: volume is count(*) of the clerk's facts
     rows = pq.read_table(facts, columns=["person_id"]).to_pandas()
     counted = rows.groupby("person_id").size()
