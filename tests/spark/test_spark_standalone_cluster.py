@@ -135,10 +135,16 @@ def test_bench_scheme_on_a_two_worker_standalone_cluster_equals_duckdb(
     a, b = duck.table, spark.table
     assert len(a) > 200  # the clerks of 60 outlets
     assert list(a.columns) == list(b.columns)
-    # everything, exactly: values, points, totals, ranks, grades, flags, payouts, lines (the
-    # integer width of a column may differ: Spark's rank() is int32, DuckDB's int64)
-    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
-                                  check_exact=True, check_dtype=False)
+    # points, totals, ranks, grades, flags, payouts, lines: exactly (the integer width of a
+    # column may differ: Spark's rank() is int32, DuckDB's int64). Values: to 1e-12 relative —
+    # a decimal sum turned into a double and rounded to 12 decimals can differ in its last bit
+    # between the engines (0.8 % of one amount indicator's values did), never in a point.
+    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+    values = [c for c in a.columns if c.startswith("v_")]
+    rest = [c for c in a.columns if c not in values]
+    pd.testing.assert_frame_equal(a[rest], b[rest], check_exact=True, check_dtype=False)
+    pd.testing.assert_frame_equal(a[values], b[values], check_exact=False, rtol=1e-12,
+                                  atol=1e-9, check_dtype=False)
     # an independent count for one indicator: volume is count(*) of the clerk's facts
     rows = pq.read_table(facts, columns=["person_id"]).to_pandas()
     counted = rows.groupby("person_id").size()
