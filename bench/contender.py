@@ -242,6 +242,9 @@ def _profile_engine(db: Any, execute: Callable[..., Any], args: Any) -> dict[str
 def sql_text(ws_dir: Path, style: str = "filter", split_distinct: bool = False) -> str:
     inds = _indicators(ws_dir)
     asg = str(ws_dir / "org" / "assignments.csv").replace("'", "''")
+    if style == "two-stage":  # (c)
+        return ind.two_stage_sql(inds, "fact_transactions", PERIOD_START, PERIOD_END, asg,
+                                 LAST_DAY)
     return ind.hand_sql(inds, "fact_transactions", PERIOD_START, PERIOD_END, asg, LAST_DAY,
                         style, split_distinct)
 
@@ -367,8 +370,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="after the timed run, run the query again under DuckDB's profiler")
     ap.add_argument("--experiment", default="",
                     help="engine only: fixes from bench/experiment.py, comma separated")
-    ap.add_argument("--style", default="filter", choices=["filter", "case"],
-                    help="sql only: FILTER aggregates, or CASE inside the aggregates")
+    ap.add_argument("--style", default="filter", choices=["filter", "case", "two-stage"],
+                    help="sql only: FILTER aggregates, or CASE inside the aggregates, or "
+                         "(c): the two-stage plan of indicators.two_stage_sql")
     ap.add_argument("--split-distinct", action="store_true",
                     help="sql only: each count(distinct) in a GROUP BY of its own")
     args = ap.parse_args(argv)

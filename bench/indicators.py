@@ -320,3 +320,105 @@ vals AS (
     FROM pop p LEFT JOIN agg a ON a.person_id = p.person_id{joins})
 SELECT *{more}
 FROM vals"""
+
+
+# --- (c): the best hand-written plan ---------------------------------------------------------
+
+KEYS = ("biz_type", "channel", "ok")  # low-cardinality columns every filter but three tests
+
+
+def two_stage_sql(inds: list[Ind], fact_table: str, start: str, end: str, assignments_csv: str,
+                  last_day: str) -> str:
+    """Query (c): the best plan written by hand. Stage 1 reads the facts once and groups them
+    by clerk and the columns the filters test (business type, channel, ok: at most 200 groups
+    a clerk), keeping only the partial aggregates the indicators need (count, sum and count of
+    a column, min, max; a filter on a measured column, such as amount > 0, becomes a partial
+    of its own). Stage 2 pivots these few rows per clerk with FILTERs. Each count(distinct) is
+    a GROUP BY of its own. Same values as (a)."""
+    period = f'"at" >= TIMESTAMP \'{start}\' AND "at" < TIMESTAMP \'{end}\''
+    partials: dict[tuple[str, str | None, tuple[Cond, ...]], str] = {}
+
+    def partial(fn: str, col: str | None, rowconds: tuple[Cond, ...]) -> str:
+        key = (fn, col, rowconds)
+        if key not in partials:
+            partials[key] = f"x{len(partials)}"
+        return partials[key]
+
+    def combine(a: Agg) -> str:
+        keyconds = tuple(c for c in a.where if c.col in KEYS)
+        rowconds = tuple(c for c in a.where if c.col not in KEYS)
+        filt = (" FILTER (WHERE " + " AND ".join(cond_text(c) for c in keyconds) + ")"
+                if keyconds else "")
+        if a.fn == "count":
+            return f"sum({partial('count', a.col, rowconds)}){filt}"
+        if a.fn == "sum":
+            return f"sum({partial('sum', a.col, rowconds)}){filt}"
+        if a.fn in ("min", "max"):
+            return f"{a.fn}({partial(a.fn, a.col, rowconds)}){filt}"
+        if a.fn == "avg":
+            s, n = partial("sum", a.col, rowconds), partial("count", a.col, rowconds)
+            return f"CAST(sum({s}){filt} AS DOUBLE) / NULLIF(sum({n}){filt}, 0)"
+        raise ValueError(a.fn)
+
+    def z(a: Agg) -> str:
+        return f"COALESCE({combine(a)}, 0)" if zero_when_empty(a) else combine(a)
+
+    stage2: list[str] = []
+    outer: list[str] = []
+    derived: list[str] = []
+    apart: list[tuple[str, str]] = []
+    for i in inds:
+        if i.of is not None:
+            derived.append(f"CAST({i.of[0]} AS DOUBLE) / NULLIF({i.of[1]}, 0) AS {i.code}")
+            continue
+        assert i.num is not None
+        if i.den is not None:
+            stage2.append(f"CAST({z(i.num)} AS DOUBLE) / NULLIF({z(i.den)}, 0) AS {i.code}")
+            outer.append(f"a.{i.code}")
+        elif i.num.fn == "distinct":
+            where = "".join(f" AND {cond_text(c)}" for c in i.num.where)
+            apart.append((i.code, (f"SELECT person_id, count(DISTINCT {i.num.col}) AS {i.code} "
+                                   f"FROM {fact_table} WHERE {period}{where} "
+                                   "GROUP BY person_id")))
+            outer.append(f"CAST(COALESCE({i.code}.{i.code}, 0) AS DOUBLE) AS {i.code}")
+        else:
+            stage2.append(f"{combine(i.num)} AS {i.code}")
+            v = f"COALESCE(a.{i.code}, 0)" if zero_when_empty(i.num) else f"a.{i.code}"
+            outer.append(f"CAST({v} AS DOUBLE) AS {i.code}")
+    stage1: list[str] = []
+    for (fn, col, rowconds), name in partials.items():
+        inner = f"{fn}({col or '*'})"
+        if rowconds:
+            inner += " FILTER (WHERE " + " AND ".join(cond_text(c) for c in rowconds) + ")"
+        stage1.append(f"{inner} AS {name}")
+    sep = ",\n        "
+    own = "".join(f"{code} AS ({q}),\n" for code, q in apart)
+    joins = "".join(f"\n        LEFT JOIN {code} ON {code}.person_id = p.person_id"
+                    for code, _q in apart)
+    more = ("," + "\n    " + ",\n    ".join(derived)) if derived else ""
+    keys = ", ".join(KEYS)
+    return f"""WITH pop AS (
+    SELECT person_id FROM (
+        SELECT person_id, position,
+               row_number() OVER (PARTITION BY person_id ORDER BY "start" DESC) AS n
+        FROM read_csv('{assignments_csv}', all_varchar = true)
+        WHERE CAST("start" AS DATE) <= DATE '{last_day}'
+          AND ("end" IS NULL OR CAST("end" AS DATE) >= DATE '{last_day}'))
+    WHERE n = 1 AND position = '{POSITION}'),
+{own}s1 AS (
+    SELECT person_id, {keys},
+        {sep.join(stage1)}
+    FROM {fact_table}
+    WHERE {period}
+    GROUP BY person_id, {keys}),
+agg AS (
+    SELECT person_id,
+        {sep.join(stage2)}
+    FROM s1
+    GROUP BY person_id),
+vals AS (
+    SELECT p.person_id,
+        {sep.join(outer)}
+    FROM pop p LEFT JOIN agg a ON a.person_id = p.person_id{joins})
+SELECT *{more}
+FROM vals"""

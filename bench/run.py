@@ -1,5 +1,6 @@
-"""The benchmark: kaohe's full run beside (a) one hand-written SQL query and (b) a pandas script,
-on the same data and period, each in its own process (clean peak memory).
+"""The benchmark: kaohe's full run beside (a) one hand-written SQL query, (b) a pandas script and
+(c) the best hand-written DuckDB plan (two stages: aggregate by clerk and the filtered columns,
+then pivot), on the same data and period, each in its own process (clean peak memory).
 
     python -m bench.run [--facts 5000000] [--outlets 20000] [--staff 100000] [--indicators 60]
                         [--engines duckdb[,spark]] [--repeat N] [--profile] [--experiment]
@@ -9,7 +10,7 @@ on the same data and period, each in its own process (clean peak memory).
 The workspace is generated under bench/out/ws-<facts> (reused when its parameters match) and its
 facts imported with kaohe's importer (timed, reported, not compared). Then each contender runs;
 the engine's stored values are checked against (a)'s, all clerks and all indicators, within
-1e-9; pandas' too. A table is printed, and the results as markdown (also saved under bench/out).
+1e-9; pandas' and (c)'s too, and (c)'s against the engine's stored values. A table is printed, and the results as markdown (also saved under bench/out).
 """
 
 from __future__ import annotations
@@ -351,6 +352,7 @@ def print_table(results: dict[str, list[Result]], checks: dict[str, Result],
 
 
 SQL_LABEL = "(a) hand-written SQL"
+BEST_LABEL = "(c) hand-written SQL, two stages"
 PANDAS_LABEL = "(b) pandas"
 EXPERIMENT_LABEL = "kaohe engine (duckdb) + bench/experiment.py fixes"
 SQL_VARIANTS = [  # what an engine could do better than (a), on (a) itself
@@ -369,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="kaohe engines to run, comma separated: duckdb, spark")
     ap.add_argument("--repeat", type=int, default=1, help="runs per contender; best is shown")
     ap.add_argument("--no-pandas", action="store_true", help="skip (b)")
+    ap.add_argument("--no-best", action="store_true", help="skip (c)")
     ap.add_argument("--sql-variants", action="store_true",
                     help="also run (a) with CASE for FILTER and/or count(distinct) split out")
     ap.add_argument("--profile", action="store_true",
@@ -403,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
             for label, tag, extra in SQL_VARIANTS:
                 results.setdefault(label, []).append(run_contender(
                     ws, "sql", tag, console, wait_idle=args.wait_idle, extra=extra))
+        if not args.no_best:
+            results.setdefault(BEST_LABEL, []).append(run_contender(
+                ws, "sql", "sql-best", console, wait_idle=args.wait_idle,
+                extra=["--style", "two-stage"]))
         for e in engines:
             results.setdefault(f"kaohe engine ({e}), full run", []).append(run_contender(
                 ws, "engine", f"engine-{e}", console, engine=e, profile=profile,
@@ -427,6 +434,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             checks[label] = compare(ref, _read_values(last["values_path"]), TOLERANCE)
     engine_label = "kaohe engine (duckdb), full run"
+    for label in [f"kaohe engine ({e}), full run" for e in engines]:
+        if BEST_LABEL in results and label in results:
+            checks[f"(c) vs {label}, stored values"] = compare(
+                _read_values(results[BEST_LABEL][-1]["values_path"]),
+                stored_values(ws, results[label][-1]["run_id"]), TOLERANCE)
     if EXPERIMENT_LABEL in results and engine_label in results:
         checks["experimental vs kaohe engine, stored runs"] = compare_runs(
             ws, results[engine_label][-1]["run_id"], results[EXPERIMENT_LABEL][-1]["run_id"])

@@ -208,7 +208,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
         from kaohe.engine.backends import duckdb_backend
         with ws.store.reading():  # its read-only connection waits out another process's write
             table, sql = duckdb_backend.execute(
-                cs, period, inputs, aggregates=aggregates or AggregateCache.beside(ws.store.path))
+                cs, period, inputs, settings=ws.settings.duckdb,
+                aggregates=aggregates or AggregateCache.beside(ws.store.path))
     else:
         from kaohe.engine.backends import spark_backend
         table, sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)

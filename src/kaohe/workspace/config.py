@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,18 +39,32 @@ class NoticeSettings:
 
 
 @dataclass(frozen=True)
+class DuckDBSettings:
+    """What one DuckDB run may hold in memory and where it spills the rest (docs/operations.md).
+    The run's hash tables beyond ``memory_limit`` go to files in ``temp_directory`` (a fresh
+    folder of the run, removed afterwards; empty: under the system's temporary folder)."""
+
+    memory_limit: str = "1GiB"
+    temp_directory: str = ""
+    threads: int = 0  # 0: one per core
+
+
+@dataclass(frozen=True)
 class Settings:
     engine: str = "duckdb"
     store: str = "store.duckdb"
     spark: SparkSettings = field(default_factory=SparkSettings)
+    duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
     limits: ImportLimits = DEFAULT_LIMITS  # what one import may cost (workspace.limits)
     notice: NoticeSettings = field(default_factory=NoticeSettings)
     # when a period's data is too thin to trust a run (workspace.completeness)
     completeness: CompletenessSettings = DEFAULT_COMPLETENESS
 
 
-_KEYS = {"engine", "store", "spark", "limits", "notice", "completeness"}
+_KEYS = {"engine", "store", "spark", "limits", "notice", "completeness", "duckdb"}
 _NOTICE_KEYS = {"company", "department"}
+_DUCKDB_KEYS = {"memory_limit", "temp_directory", "threads"}
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 _SPARK_KEYS = {"master", "options", "sources", "exchange"}
 
 
@@ -86,7 +101,8 @@ def load_settings(root: Path) -> Settings:
     return Settings(engine=engine, store=str(data.get("store", "store.duckdb")), spark=spark,
                     limits=parse_limits(data.get("limits"), str(path)),
                     notice=_notice(data.get("notice"), path),
-                    completeness=parse_completeness(data.get("completeness"), str(path)))
+                    completeness=parse_completeness(data.get("completeness"), str(path)),
+                    duckdb=_duckdb_settings(data.get("duckdb"), path))
 
 
 def _notice(raw: Any, path: Path) -> NoticeSettings:
@@ -99,3 +115,23 @@ def _notice(raw: Any, path: Path) -> NoticeSettings:
                           f"部门}} (keys {sorted(_NOTICE_KEYS)}, text up to 60 characters)")
     return NoticeSettings(company=raw.get("company", "").strip(),
                           department=raw.get("department", "市场部").strip() or "市场部")
+
+
+def _duckdb_settings(data: Any, path: Path) -> DuckDBSettings:
+    if data is None:
+        return DuckDBSettings()
+    if not isinstance(data, dict) or set(data) - _DUCKDB_KEYS:
+        raise ConfigError(f"{path}: duckdb 应为映射 expected a mapping with keys "
+                          f"{sorted(_DUCKDB_KEYS)}")
+    default = DuckDBSettings()
+    limit = str(data.get("memory_limit", default.memory_limit)).strip()
+    if not _MEMORY.match(limit):
+        raise ConfigError(f"{path}: duckdb.memory_limit {limit!r} 无效: 应为内存大小 expected a "
+                          "size such as 1GiB or 800MB")
+    threads = data.get("threads", default.threads)
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+        raise ConfigError(f"{path}: duckdb.threads {threads!r} 无效: 应为 0 (每核一个 one per "
+                          "core) 或正整数 or a positive whole number")
+    return DuckDBSettings(memory_limit=limit,
+                          temp_directory=str(data.get("temp_directory") or ""),
+                          threads=threads)

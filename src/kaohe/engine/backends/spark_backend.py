@@ -50,23 +50,38 @@ DEFAULTS = {
     "spark.sql.adaptive.enabled": "true",
 }
 _session: Any = None
+_session_conf: tuple[str, tuple[tuple[str, str], ...]] | None = None
 
 
 def session(settings: SparkSettings | None = None) -> Any:
-    """One SparkSession per process (Spark allows one active context)."""
-    global _session
+    """One SparkSession per process (Spark allows one active context), kept between runs; a
+    run with another master or other options stops it and starts one of its own."""
+    global _session, _session_conf
+    settings = settings or SparkSettings()
+    conf = {**DEFAULTS, **settings.options, **PINNED}
+    key = (settings.master, tuple(sorted(conf.items())))
     if _session is not None:
-        return _session
+        if key == _session_conf:
+            return _session
+        stop()
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    settings = settings or SparkSettings()
     builder = SparkSession.builder.master(settings.master).appName("kaohe")
-    for k, v in {**DEFAULTS, **settings.options, **PINNED}.items():
+    for k, v in conf.items():
         builder = builder.config(k, v)
     _session = builder.getOrCreate()
+    _session_conf = key
     _session.sparkContext.setLogLevel("ERROR")
     return _session
+
+
+def stop() -> None:
+    """Stop this process's session (its executors on a cluster are released)."""
+    global _session, _session_conf
+    if _session is not None:
+        _session.stop()
+    _session, _session_conf = None, None
 
 
 def _date_diff(node: exp.Expression) -> exp.Expression:
