@@ -158,7 +158,7 @@ def test_an_old_store_is_migrated_on_open(months: WsBuilder, tmp_path: Path) -> 
         assert con.execute(f"SELECT {ENTITY_COLUMNS} FROM run_entities "
                            "ORDER BY run_id, entity_id").fetchall() == entities
         numbers = con.execute("SELECT run_no FROM runs ORDER BY run_no").fetchall()
-    assert kinds == [("run_codes", "BASE TABLE"), ("run_entities", "BASE TABLE"),
+    assert kinds == [("run_adjustments", "BASE TABLE"), ("run_codes", "BASE TABLE"), ("run_entities", "BASE TABLE"),
                      ("run_indicators", "VIEW"), ("run_line_names", "BASE TABLE"),
                      ("run_lines", "BASE TABLE"), ("run_payout_lines", "VIEW"),
                      ("run_values", "BASE TABLE"), ("runs", "BASE TABLE")]

@@ -141,6 +141,17 @@ def by_hand(rows: dict[str, Decimal], grades: list[list[Any]]) -> dict[str, tupl
     return out
 
 
+class NamesTests(WorldTestCase):
+    def test_appeals_name_the_filer_by_the_person_not_the_login(self) -> None:
+        appeal = fresh_appeal(self.world)  # filed by the staff account, linked to the clerk
+        login = self.world.users["staff"].get_username()
+        for url in (reverse("appeals:list"), reverse("appeals:detail", args=[appeal.pk])):
+            page = self.get_as("assessor", url).content.decode()
+            self.assertIn(self.world.clerk.name, page)
+            self.assertNotIn(f">{login}<", page)
+            self.assertNotIn(f"{login} 提交申诉", page)
+
+
 class DecidingTests(RetireRevisions, TemporaryMedia, WorldTestCase):
     def decide(self, appeal: Appeal, name: str = "assessor", **data: Any) -> Any:
         return self.post_as(name, reverse("appeals:decide", args=[appeal.pk]), data)

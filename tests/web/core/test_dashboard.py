@@ -15,3 +15,11 @@ class DashboardViewTests(RoleMatrix, WorldTestCase):
 
     def url(self) -> str:
         return reverse("core:dashboard")
+
+
+class RegimeMenuTests(WorldTestCase):
+    def test_regime_pages_appear_only_where_their_schemes_are(self) -> None:
+        # the test world is the telecom demo: the channel pages, not the power station's
+        page = self.get_as("admin", reverse("core:dashboard")).content.decode()
+        self.assertIn(f'href="{reverse("channels:partners")}"', page)
+        self.assertNotIn(f'href="{reverse("power:dashboard")}"', page)

@@ -146,6 +146,9 @@ class PowerPagesTests(TestCase):
         self.assertIn("所长", html)
         self.assertIn(station.name, html)
         self.assertIn("供电所规范化管理考核", html)
+        # the power workspace's menu offers the station dashboard, not the telecom channel pages
+        self.assertIn(f'href="{reverse("power:dashboard")}"', html)
+        self.assertNotIn(f'href="{reverse("channels:warnings")}"', html)
         others = Unit.objects.filter(kind="供电所").exclude(pk=station.pk)
         for other in others:
             self.assertNotIn(other.name, html)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from kaohe.web.accounts.demo import DEMO_PASSWORD, DemoAccount
+from kaohe.web.accounts.demo import DEMO_NAMES, DEMO_PASSWORD, DemoAccount
 from kaohe.web.accounts.models import Profile
 from kaohe.web.core.roles import Role
 from kaohe.web.org.models import Person, Unit
@@ -53,6 +53,8 @@ def create_power_accounts() -> list[DemoAccount]:
         user, _ = User.objects.get_or_create(username=username)
         user.set_password(DEMO_PASSWORD)
         user.is_superuser = user.is_staff = role == Role.ADMIN
+        # an account without an org person is named on the account (core/people.py)
+        user.last_name = "" if person is not None else DEMO_NAMES.get(username, "")
         user.save()
         Profile.objects.update_or_create(user=user, defaults={
             "role": role, "unit": unit, "person": person})

@@ -66,9 +66,11 @@ def _readable(field: Any, value: object) -> object:
     if getattr(field, "choices", None):
         return dict(field.flatchoices).get(value, value)
     if getattr(field, "related_model", None) is get_user_model():
-        name = get_user_model().objects.filter(pk=value).values_list(
-            get_user_model().USERNAME_FIELD, flat=True).first()
-        return name if name is not None else value
+        from kaohe.web.core.people import display_name
+
+        user = get_user_model().objects.select_related("profile__person").filter(
+            pk=value).first()
+        return display_name(user) if user is not None else value
     return value
 
 
