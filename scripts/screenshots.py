@@ -126,7 +126,7 @@ def main() -> None:
         page.fill("input[name=start]", "2026-08")
         page.fill("input[name=end]", "2026-09")
         page.click("main form button[type=submit]")
-        shot(page, "16-whatif", full=True)
+        shot(page, "16-whatif")
 
         page = session("channel")
         page.goto(f"{base}/channels/partners/")

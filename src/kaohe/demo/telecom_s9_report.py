@@ -14,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from rich.console import Console
 
 from kaohe.report.safe import write_text, write_texts, write_value
 from kaohe.results import RunResult
+from kaohe.report.xlsx_style import OfficeWorkbook
 
 STAR_PRIVILEGES = {
     "六星": "营业员工号 15 个；优先供货；年度合作优先续签",
@@ -47,7 +47,7 @@ def write_statement(partner: RunResult, audit: RunResult | None, path: Path) -> 
     """The commission statement workbook of one month (see the module docstring). Every cell
     goes through report/safe.py: names and ids stay text, never a formula."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path))
+    wb = OfficeWorkbook(str(path))
     wb.set_properties({"author": "kaohe demo", "created": _WORKBOOK_TIME})
     title = wb.add_format({"bold": True, "font_size": 14})
     bold = wb.add_format({"bold": True})

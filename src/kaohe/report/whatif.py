@@ -17,6 +17,7 @@ from rich.table import Table
 
 from kaohe.engine.whatif import NO_GRADE, Change, WhatIf
 from kaohe.report.safe import write_text, write_texts, write_value
+from kaohe.report.xlsx_style import OfficeWorkbook
 
 MOVERS = 20  # largest payout changes shown
 
@@ -159,10 +160,9 @@ def to_json(w: WhatIf) -> dict[str, Any]:
 def write_xlsx(w: WhatIf, path: Path | BinaryIO) -> None:
     """概览, 变动名单, 分组分布, 明细 — every cell through report/safe.py. ``path``: a file
     name, or a binary buffer (the web's download)."""
-    import xlsxwriter
 
-    book = (xlsxwriter.Workbook(str(path)) if isinstance(path, Path)
-            else xlsxwriter.Workbook(path, {"in_memory": True}))
+    book = (OfficeWorkbook(str(path)) if isinstance(path, Path)
+            else OfficeWorkbook(path, {"in_memory": True}))
     try:
         bold = book.add_format({"bold": True})
         head_fmt = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})

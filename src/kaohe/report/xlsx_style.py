@@ -34,6 +34,24 @@ BODY_FONT = "宋体"
 HEAD_FONT = "微软雅黑"
 
 
+class OfficeWorkbook(Workbook):
+    """A workbook as a 市场部 sends it: every format in 宋体 unless it names its font, and every
+    sheet printed A4 landscape, fitted to the page width. The web's exports, the S9 statement
+    and the what-if workbook are made with it; report/xlsx.py styles its sheets itself."""
+
+    def __init__(self, filename: Any, options: dict[str, Any] | None = None) -> None:
+        super().__init__(filename, options or {})
+        self.formats[0].set_font_name(BODY_FONT)
+
+    def add_format(self, properties: dict[str, Any] | None = None) -> Format:
+        return super().add_format({"font_name": BODY_FONT, **(properties or {})})
+
+    def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Worksheet:
+        ws = super().add_worksheet(name, worksheet_class)
+        print_setup(ws, None)
+        return ws
+
+
 class Formats:
     """Cell formats made once per workbook (xlsxwriter keeps every format it is given)."""
 

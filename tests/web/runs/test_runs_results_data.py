@@ -179,6 +179,20 @@ class AdjustmentTests(RetireRevisions, WorldTestCase):
 
 
 class RankingXlsxContentTests(WorldTestCase):
+    def test_export_is_a_chinese_office_sheet(self) -> None:
+        # 宋体 in every cell, A4 landscape fitted to one page wide (issue 13 §5)
+        run = self.world.runs["clerk_star"]
+        response = self.get_as("assessor", reverse("runs:ranking_xlsx", args=[run.pk]))
+        _headers, _rows, sheet = xlsx_rows(response.content)
+        self.assertEqual({c.font.name for row in sheet.iter_rows(max_row=5) for c in row},
+                         {"宋体"})
+        self.assertEqual(sheet.page_setup.orientation, "landscape")
+        self.assertEqual(str(sheet.page_setup.paperSize), "9")
+        # fit to page, as many pages down as needed (fitToWidth 1 is the file format's default)
+        self.assertTrue(sheet.sheet_properties.pageSetUpPr.fitToPage)
+        self.assertIn(sheet.page_setup.fitToWidth, (None, 1))
+        self.assertEqual(sheet.page_setup.fitToHeight, 0)
+
     def test_export_holds_exactly_the_filtered_rows_in_scope(self) -> None:
         run = self.world.runs["clerk_star"]
         response = self.get_as("assessor", reverse("runs:ranking_xlsx", args=[run.pk]),

@@ -43,6 +43,7 @@ from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.views_alerts import AlertLine, _item_lines, alert_lines
 from kaohe.web.runs.views_items import StorePages, alert_levels, run_scope
 from kaohe.web.runs.views_results import latest_runs_by_period, results_in_scope
+from kaohe.report.xlsx_style import OfficeWorkbook
 
 PARTNER_KINDS = ("合作厅", "特约厅", "代理店")
 PAGE_SIZE = 50
@@ -191,7 +192,6 @@ def _xlsx_response(buf: io.BytesIO, name: str) -> HttpResponse:
 def statement_xlsx(request: HttpRequest, unit_id: str) -> HttpResponse:
     """酬金结算单 of one partner: a row per month with every line, then the numbers clawed
     back (the audit's), then the star privileges: what the 市场部 sends the partner."""
-    import xlsxwriter
 
     from kaohe.demo.telecom_s9_report import STAR_PRIVILEGES
     from kaohe.report.safe import write_text, write_texts, write_value
@@ -201,7 +201,7 @@ def statement_xlsx(request: HttpRequest, unit_id: str) -> HttpResponse:
     if not months and not clawed:
         raise Http404
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book = OfficeWorkbook(buf, {"in_memory": True})
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 14})
     head = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
@@ -297,7 +297,6 @@ def warnings(request: HttpRequest) -> HttpResponse:
 def warnings_xlsx(request: HttpRequest) -> HttpResponse:
     """The warning list as a 市场部 sends it to the managers: level, customer, manager, hall,
     the signals that cost points, what to do next, and whether already retained."""
-    import xlsxwriter
 
     from kaohe.report.safe import write_text, write_texts, write_value
 
@@ -308,7 +307,7 @@ def warnings_xlsx(request: HttpRequest) -> HttpResponse:
     lines, total = alert_lines(user, run, level, owner, 0, EXPORT_LIMIT)
     rows = _warning_lines(run, lines)
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": True})
+    book = OfficeWorkbook(buf, {"in_memory": True, "constant_memory": True})
     sheet = book.add_worksheet(_t("客户预警清单"))
     head = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
     r0 = 0

@@ -19,7 +19,6 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-import xlsxwriter
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -34,6 +33,7 @@ from kaohe.web.core.roles import Action, can, role_of
 from kaohe.web.runs import charts, items
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.views_items import StorePages
+from kaohe.report.xlsx_style import OfficeWorkbook
 
 # The station schemes whose latest results make the dashboard's key indicators.
 STATION_SCHEMES = ("station_standard", "loss_station", "marketing", "tickets_station",
@@ -186,7 +186,7 @@ def payout_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     if not rows and not scope_of(request.user).everything:
         raise Http404
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book = OfficeWorkbook(buf, {"in_memory": True})
     sheet = book.add_worksheet(_t("兑现表"))
     bold = book.add_format({"bold": True})
     money = book.add_format({"num_format": "#,##0.00"})

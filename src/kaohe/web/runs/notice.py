@@ -32,6 +32,7 @@ from kaohe.periods import parse_period
 from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.roles import Role
 from kaohe.web.runs.models import Result, Run
+from kaohe.report.xlsx_style import OfficeWorkbook
 
 NOTICE_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 NOTICE_FONT_INDEX = 2  # the collection's Simplified Chinese face (Noto Sans CJK SC)
@@ -630,12 +631,11 @@ def notice_xlsx(n: Notice) -> bytes:
     """The notice as a workbook: 概况 (facts, grade distribution), 排名 (the whole visible
     ranking), 标记人员 (vetoed, eliminated), 与上期对比 (every entity against last period) and
     指标说明 (each indicator's 口径 and rule as a sentence)."""
-    import xlsxwriter
 
     from kaohe.report.safe import write_text, write_texts
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = OfficeWorkbook(buf, {"in_memory": True})
     bold = wb.add_format({"bold": True})
     title = wb.add_format({"bold": True, "font_size": 14})
     head = wb.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})

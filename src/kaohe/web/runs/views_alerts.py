@@ -35,6 +35,7 @@ from kaohe.web.runs import cells, items
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.views_items import StorePages, alert_levels, item_run, run_scope
 from kaohe.web.runs.views_results import _done_run, results_in_scope
+from kaohe.report.xlsx_style import OfficeWorkbook
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -185,7 +186,6 @@ def alerts(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def alerts_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     """The filtered alerts (at most ``EXPORT_LIMIT`` rows; the sheet says when cut)."""
-    import xlsxwriter
 
     from kaohe.report.safe import write_text, write_texts
 
@@ -193,7 +193,7 @@ def alerts_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     level, owner = AlertFilter(request.GET or None, alerts=list(run.alerts)).values()
     rows, total = alert_lines(request.user, run, level, owner, 0, EXPORT_LIMIT)
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": True})
+    book = OfficeWorkbook(buf, {"in_memory": True, "constant_memory": True})
     sheet = book.add_worksheet(_t("预警清单"))
     head = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
     points = book.add_format({"num_format": "0.00"})

@@ -25,6 +25,7 @@ from kaohe.web.core.roles import Action, can, role_of
 from kaohe.web.runs import cells, items
 from kaohe.web.runs.explain import shows_formulas
 from kaohe.web.runs.models import Run
+from kaohe.report.xlsx_style import OfficeWorkbook
 
 
 class ItemFilterForm(forms.Form):
@@ -152,7 +153,6 @@ def item_card(request: HttpRequest, pk: int, item_id: str) -> HttpResponse:
 @login_required
 def items_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     """The filtered items, at most ``items.EXPORT_LIMIT`` rows (the sheet says so)."""
-    import xlsxwriter
 
     from kaohe.report.safe import write_text, write_texts
 
@@ -167,7 +167,7 @@ def items_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     rows = items.page(run.engine_run_id, scope, flt, list(run.alerts), 0, items.EXPORT_LIMIT)
     items.name_owners(rows)
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": True})
+    book = OfficeWorkbook(buf, {"in_memory": True, "constant_memory": True})
     sheet = book.add_worksheet(_t("考核对象"))
     head = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
     points = book.add_format({"num_format": "0.00"})

@@ -47,6 +47,7 @@ from kaohe.web.runs.explain import (definition_of, definitions, fact_rows, fact_
                                    indicator_lines, point_indicators, shows_formulas)
 from kaohe.web.runs.notice import effective_ids
 from kaohe.web.runs.models import Result, Run, Score
+from kaohe.report.xlsx_style import OfficeWorkbook
 
 PAGE_SIZE = 50
 FACT_LIMIT = 200
@@ -259,7 +260,6 @@ def _header(key: str, label: str, sort: str) -> dict[str, Any]:
 @login_required
 def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     """Exactly the rows the ranking shows with the same filter and sort, all pages."""
-    import xlsxwriter
 
     from kaohe.report.safe import write_texts
 
@@ -273,7 +273,7 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     codes = [str(i["code"]) for i in inds]
     _attach_points(run, rows, codes)
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book = OfficeWorkbook(buf, {"in_memory": True})
     sheet = book.add_worksheet(_t("排名"))
     head = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1,
                             "text_wrap": True, "valign": "vcenter"})
