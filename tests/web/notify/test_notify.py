@@ -10,6 +10,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from viewtests import USERS, WorldTestCase
+from v2world import V2WorldTestCase, visible
 from world import build_world
 
 from kaohe.web.appeals.models import Appeal
@@ -110,3 +111,21 @@ class NotifyTests(WorldTestCase):
             run.save(update_fields=["published_at"])  # published again as far as signals go
         self.assertEqual([m.to for m in mail.outbox], [["clerk@example.com"]] * 2)
         self.assertIn("营业员星级考核 2026-09", mail.outbox[0].subject)
+
+
+class ItemAlertTests(V2WorldTestCase):
+    """An item run (zero_use, v2world): staff are told of the alerted customers they own."""
+
+    def test_item_alerts_go_to_the_items_owners(self) -> None:
+        from kaohe.web.notify.services import run_published
+
+        run = self.world.runs["zero_use"]
+        Notification.objects.all().delete()
+        run_published(run)
+        mine = [c for c in visible(self.world, "staff") or [] if c["grade"] != "正常"]
+        got = Notification.objects.get(user=self.world.users["staff"],
+                                       kind=Notification.Kind.ALERT)
+        self.assertEqual(got.detail, str(len(mine)))
+        self.assertEqual(self.get_as("staff", got.url).status_code, 200)
+        for name in ("admin", "assessor", "inspector"):  # they own no customer
+            self.assertFalse(Notification.objects.filter(user=self.world.users[name]).exists())

@@ -4,7 +4,8 @@ run's results are looked up through each user's restricted queryset (the scope r
 
 - a run is published: every user (but the publisher) with a result of the run in scope;
 - a run is published with alerts (spec §12): staff whose own result is alerted, heads and
-  partners whose outlet's results (the outlet's or its clerks') are alerted;
+  partners whose outlet's results (the outlet's or its clerks') are alerted; for an item run
+  (spec §8), staff for the alerted items they own, heads and partners for their outlet's;
 - an appeal is decided: the user who filed it.
 
 E-mail: when ``KAOHE_NOTIFY_EMAIL`` is on and the user has an address, the notification is also
@@ -73,13 +74,15 @@ def run_published(run: Any) -> int:
     from kaohe.web.runs.models import Result
 
     subject = f"{run.scheme.name} {run.period}"
+    if run.entity == "item":
+        return _item_alerts(run, subject)
     new = 0
     for user in _users():
         if user.pk == run.published_by_id:
             continue
         mine = Result.objects.restrict(user).filter(run=run)
-        if run.entity == "item" or not mine.exists():
-            continue  # item runs: their results are in the store, not per user (views_items)
+        if not mine.exists():
+            continue
         new += notify(user, Notification.Kind.PUBLISHED, f"run:{run.pk}:published", subject,
                       reverse("runs:ranking", args=[run.pk]))
         alerted = mine.filter(alert=True)
@@ -94,6 +97,32 @@ def run_published(run: Any) -> int:
         if n:
             new += notify(user, Notification.Kind.ALERT, f"run:{run.pk}:alert", subject,
                           reverse("runs:ranking", args=[run.pk]) + "?flagged=on", str(n))
+    return new
+
+
+def _item_alerts(run: Any, subject: str) -> int:
+    """An item run (spec §8) keeps its items in the store: staff are told of the alerted items
+    they own, heads and partners of those their outlet owns (the item list's own scope)."""
+    from kaohe.web.runs import items
+
+    people, units = items.alert_owners(run.engine_run_id, list(run.alerts or ()))
+    if not people and not units:
+        return 0
+    new = 0
+    url = reverse("runs:items", args=[run.pk]) + "?alert=on"
+    for user in _users():
+        if user.pk == run.published_by_id:
+            continue
+        role = role_of(user)
+        if role == Role.STAFF:
+            n = people.get(str(user.profile.person_id or ""), 0)
+        elif role in (Role.HEAD, Role.PARTNER):
+            n = units.get(str(user.profile.unit_id or ""), 0)
+        else:
+            n = 0
+        if n:
+            new += notify(user, Notification.Kind.ALERT, f"run:{run.pk}:alert", subject, url,
+                          str(n))
     return new
 
 

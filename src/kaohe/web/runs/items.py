@@ -189,6 +189,27 @@ def count(run_id: str, scope: ItemScope, flt: ItemFilter, alerts: list[str]) -> 
     return int(row[0]) if row else 0
 
 
+def alert_owners(run_id: str, alerts: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """How many alerted items of the run each person and each unit owns (notifications)."""
+    if not alerts:
+        return {}, {}
+    marks = ", ".join("?" for _ in alerts)
+    with _reading() as con:
+        if con is None:
+            return {}, {}
+        rows = con.execute(
+            f"SELECT person_id, unit_id, count(*) FROM run_entities WHERE run_id = ? "
+            f"AND grade IN ({marks}) GROUP BY ALL", [run_id, *alerts]).fetchall()
+    people: dict[str, int] = {}
+    units: dict[str, int] = {}
+    for person, unit, n in rows:
+        if person:
+            people[str(person)] = people.get(str(person), 0) + int(n)
+        if unit:
+            units[str(unit)] = units.get(str(unit), 0) + int(n)
+    return people, units
+
+
 def page(run_id: str, scope: ItemScope, flt: ItemFilter, alerts: list[str], offset: int,
          limit: int = PAGE_SIZE, by_alert: bool = False) -> list[ItemRow]:
     """One page of the run's items in scope, in the result's order (group, rank, id), or
