@@ -275,7 +275,10 @@ def _warning_lines(run: Run, lines: list[AlertLine]) -> list[WarningLine]:
 @login_required
 def warnings(request: HttpRequest) -> HttpResponse:
     user = request.user
-    run = _warning_run(user)
+    try:
+        run = _warning_run(user)
+    except Http404:  # linked from the menu: no run yet is a page that says so, not a 404
+        return render(request, "channels/warnings_none.html")
     level = _level(request, run)
     owner = request.GET.get("owner", "").strip()[:64]
     q = request.GET.get("q", "").strip()[:64]
