@@ -62,6 +62,11 @@ def user(name: str, role: str, person: Person | None = None, unit: Any = None) -
     return u
 
 
+
+def yuan(amount: Decimal) -> str:
+    """Money as the pages write it: -¥1,710.00 (sign first, separators, to the fen)."""
+    return f"{'-' if amount < 0 else ''}¥{abs(amount):,.2f}"
+
 class ChannelsTests(WorldTestCase):
     managers: ClassVar[list[str]]
     partners: ClassVar[dict[str, set[str]]]
@@ -105,7 +110,7 @@ class ChannelsTests(WorldTestCase):
         # the commission total is the sum of the partners' payouts (engine results, in scope)
         paid = Result.objects.filter(run=self.world.runs["channel_partner"],
                                      unit_id__in=shown).values_list("payout", flat=True)
-        self.assertIn(f"¥{sum(paid, Decimal('0.00')):,.2f}", html)
+        self.assertIn(yuan(sum(paid, Decimal("0.00"))), html)
 
     def test_partners_page_roles(self) -> None:
         url = reverse("channels:partners")
@@ -148,12 +153,12 @@ class ChannelsTests(WorldTestCase):
         # hand arithmetic: 30 yuan clawed back per number the audit failed
         claw = Decimal(-30 * self.clawed_n)
         self.assertEqual(Decimal(str(r.payout_lines["养卡扣回"])), claw)
-        self.assertIn(f"¥{claw:,.2f}", html)
+        self.assertIn(yuan(claw), html)
         # the payout is the sum of its lines, to the fen
         lines = sum((Decimal(str(v)) for v in r.payout_lines.values() if v is not None),
                     Decimal("0"))
         self.assertEqual(lines.quantize(Decimal("0.01")), r.payout)
-        self.assertIn(f"¥{r.payout:,.2f}", html)
+        self.assertIn(yuan(r.payout), html)
         clawed = set(re.findall(r'/items/([^/"]+)/"', html))
         self.assertEqual(len(clawed), min(self.clawed_n, 50))
 
