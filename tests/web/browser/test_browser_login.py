@@ -27,7 +27,15 @@ class LoginTests(BrowserTestCase):
                     self.assertIn(label, menu)
                 for label in never.get(name, []):
                     self.assertNotIn(label, menu)
-                self.assertIn(name, page.inner_text("header"))
+                # the header names the person (the org's name) when the account has one,
+                # else the account's own name; never the login of a person's account
+                user = self.world.users[name]
+                person = getattr(user.profile, "person", None)
+                header = page.inner_text("header")
+                self.assertIn(person.name if person is not None else
+                              (user.get_full_name() or name), header)
+                if person is not None:
+                    self.assertNotIn(name, header)
 
     def test_wrong_password_is_refused(self) -> None:
         with self.page_for(None) as page:
