@@ -53,7 +53,9 @@ class ErrorPageTests(WorldTestCase):
 
 class HomeLinksTests(WorldTestCase):
     def test_every_link_on_the_home_page_can_be_followed(self) -> None:
-        for name in USERS:
+        # one user per role: the home page's links follow the role (the *_out users, the same
+        # roles in the other branch, show the same kinds of links)
+        for name in [u for u in USERS if not u.endswith("_out")]:
             client = self.client_for(name)
             page = client.get(reverse("core:dashboard")).content.decode()
             links = sorted({u for u in HREF.findall(page) if not u.startswith("/static/")})
