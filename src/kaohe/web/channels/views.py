@@ -44,6 +44,7 @@ from kaohe.web.runs.views_alerts import AlertLine, _item_lines, alert_lines
 from kaohe.web.runs.views_items import StorePages, alert_levels, run_scope
 from kaohe.web.runs.views_results import latest_runs_by_period, results_in_scope
 from kaohe.report.xlsx_style import OfficeWorkbook
+from kaohe.web.core.files import xlsx_response
 
 PARTNER_KINDS = ("合作厅", "特约厅", "代理店")
 PAGE_SIZE = 50
@@ -181,13 +182,6 @@ def statement(request: HttpRequest, unit_id: str) -> HttpResponse:
         "line_names": list(months[0].result.payout_lines) if months else []})
 
 
-def _xlsx_response(buf: io.BytesIO, name: str) -> HttpResponse:
-    response = HttpResponse(buf.getvalue(), content_type=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 @login_required
 def statement_xlsx(request: HttpRequest, unit_id: str) -> HttpResponse:
     """酬金结算单 of one partner: a row per month with every line, then the numbers clawed
@@ -236,7 +230,7 @@ def statement_xlsx(request: HttpRequest, unit_id: str) -> HttpResponse:
         write_value(claw, n, 2, row.total)
     claw.set_column(0, 0, 16)
     book.close()
-    return _xlsx_response(buf, f"channel_statement_{unit.pk}.xlsx")
+    return xlsx_response(buf.getvalue(), f"channel_statement_{unit.pk}.xlsx")
 
 
 # --- 客户预警清单 (S4) --------------------------------------------------------------------------
@@ -332,7 +326,7 @@ def warnings_xlsx(request: HttpRequest) -> HttpResponse:
     sheet.set_column(1, 4, 16)
     sheet.set_column(6, 7, 40)
     book.close()
-    return _xlsx_response(buf, f"{run.scheme.code}_{run.period}_warnings.xlsx")
+    return xlsx_response(buf.getvalue(), f"{run.scheme.code}_{run.period}_warnings.xlsx")
 
 
 @login_required

@@ -24,7 +24,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _t
 
 from kaohe.report.safe import write_text, write_value
@@ -34,6 +33,7 @@ from kaohe.web.runs import charts, items
 from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.views_items import StorePages
 from kaohe.report.xlsx_style import OfficeWorkbook
+from kaohe.web.core.files import xlsx_response
 
 # The station schemes whose latest results make the dashboard's key indicators.
 STATION_SCHEMES = ("station_standard", "loss_station", "marketing", "tickets_station",
@@ -210,6 +210,4 @@ def payout_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     sheet.set_column(3, 5 + len(lines), 12)
     book.close()
     name = f"{run.scheme.code}_{run.period}_兑现表.xlsx"
-    return HttpResponse(buf.getvalue(), content_type=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
-        "Content-Disposition": content_disposition_header(True, name)})
+    return xlsx_response(buf.getvalue(), name)

@@ -36,6 +36,7 @@ from kaohe.web.runs.models import Result, Run
 from kaohe.web.runs.views_items import StorePages, alert_levels, item_run, run_scope
 from kaohe.web.runs.views_results import _done_run, results_in_scope
 from kaohe.report.xlsx_style import OfficeWorkbook
+from kaohe.web.core.files import xlsx_response
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -211,11 +212,7 @@ def alerts_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         sheet.write_number(n, 6, a.rank)
         write_text(sheet, n, 7, "；".join(a.costs))
     book.close()
-    response = HttpResponse(buf.getvalue(), content_type=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-    response["Content-Disposition"] = (
-        f'attachment; filename="{run.scheme.code}_{run.period}_alerts.xlsx"')
-    return response
+    return xlsx_response(buf.getvalue(), f"{run.scheme.code}_{run.period}_alerts.xlsx")
 
 
 @login_required

@@ -26,6 +26,7 @@ from kaohe.web.runs import cells, items
 from kaohe.web.runs.explain import shows_formulas
 from kaohe.web.runs.models import Run
 from kaohe.report.xlsx_style import OfficeWorkbook
+from kaohe.web.core.files import xlsx_response
 
 
 class ItemFilterForm(forms.Form):
@@ -196,11 +197,7 @@ def items_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         if run.has_payout and r.payout is not None:
             sheet.write_number(n, 8, r.payout, money)
     book.close()
-    response = HttpResponse(buf.getvalue(), content_type=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-    response["Content-Disposition"] = (
-        f'attachment; filename="{run.scheme.code}_{run.period}_items.xlsx"')
-    return response
+    return xlsx_response(buf.getvalue(), f"{run.scheme.code}_{run.period}_items.xlsx")
 
 
 @dataclass

@@ -48,6 +48,7 @@ from kaohe.web.runs.explain import (definition_of, definitions, fact_rows, fact_
 from kaohe.web.runs.notice import effective_ids
 from kaohe.web.runs.models import Result, Run, Score
 from kaohe.report.xlsx_style import OfficeWorkbook
+from kaohe.web.core.files import xlsx_response
 
 PAGE_SIZE = 50
 FACT_LIMIT = 200
@@ -310,11 +311,7 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     sheet.set_column(2, 4, 18)
     sheet.set_column(5, len(headers) - 1, 11)
     book.close()
-    response = HttpResponse(buf.getvalue(), content_type=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-    response["Content-Disposition"] = (
-        f'attachment; filename="{run.scheme.code}_{run.period}_ranking.xlsx"')
-    return response
+    return xlsx_response(buf.getvalue(), f"{run.scheme.code}_{run.period}_ranking.xlsx")
 
 
 # --- scorecard and facts --------------------------------------------------------------------

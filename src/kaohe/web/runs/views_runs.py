@@ -32,6 +32,7 @@ from django.views.decorators.http import require_POST
 
 from kaohe.errors import InputError
 from kaohe.periods import parse_period
+from kaohe.web.core.files import XLSX
 from kaohe.web.core.querysets import scope_of
 from kaohe.web.core.roles import SEES_DRAFTS, Action, can, role_of
 from kaohe.web.runs import jobs, notice, recovery, services
@@ -393,6 +394,5 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def notice_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     run = _notice_run(request, pk)
     data = notice.notice_xlsx(build_notice(run, request.user))
-    return _download(run, data, "xlsx",
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return _download(run, data, "xlsx", XLSX)
 

@@ -22,10 +22,8 @@ from kaohe.errors import InputError
 from kaohe.web.core.workspace import store_lock, workspace
 from kaohe.web.runs import charts
 from kaohe.web.runs.models import Run
+from kaohe.web.core.files import xlsx_response
 from kaohe.web.schemes.models import Scheme, SchemeVersion
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 class WhatIfForm(forms.Form):
     version = forms.TypedChoiceField(label=gettext_lazy("方案版本"), coerce=int, required=False)
@@ -108,10 +106,8 @@ def scheme_whatif(request: HttpRequest, code: str) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         buf = io.BytesIO()
         write_xlsx(result, buf)
-        response = HttpResponse(buf.getvalue(), content_type=XLSX)
-        response["Content-Disposition"] = (
-            f'attachment; filename="{scheme.code}_whatif_{periods[0]}_{periods[-1]}.xlsx"')
-        return response
+        return xlsx_response(buf.getvalue(),
+                             f"{scheme.code}_whatif_{periods[0]}_{periods[-1]}.xlsx")
     hist = histogram(result)
     query = request.GET.copy()
     query["format"] = "xlsx"
