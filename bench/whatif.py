@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def plain() -> Any:
         original = krun.AggregateCache.beside
-        krun.AggregateCache.beside = staticmethod(lambda _p: None)  # type: ignore[method-assign]
+        krun.AggregateCache.beside = staticmethod(lambda *_a, **_k: None)  # type: ignore[method-assign]
         try:
             return krun.run_scheme(ws, SCHEME, PERIOD, save=False)
         finally:

@@ -27,7 +27,7 @@ def _plain_run(ws: Any, code: str, period: str) -> pd.DataFrame:
     import kaohe.engine.run as krun
 
     original = krun.AggregateCache.beside
-    krun.AggregateCache.beside = staticmethod(lambda _p: None)  # type: ignore[method-assign]
+    krun.AggregateCache.beside = staticmethod(lambda *_a, **_k: None)  # type: ignore[method-assign]
     try:
         return run_scheme(ws, code, period, save=False).result.table
     finally:
@@ -59,16 +59,22 @@ def test_cold_and_warm_runs_equal_a_run_without_cache(case: Case) -> None:
         plain = _plain_run(ws, "s", period)
         cache = AggregateCache(Path(tmp) / "cache")
         cold = run_scheme(ws, "s", period, save=False, aggregates=cache).result.table
-        assert cache.stats.reused == []
+        assert cache.stats.reused == [] and not cache.stats.values_reused
         warm = run_scheme(ws, "s", period, save=False, aggregates=cache).result.table
         assert cache.stats.computed == []  # every aggregation came from the cache
+        # the values before scoring and every indicator's points were read back
+        assert cache.stats.values_reused and cache.stats.points_computed == []
         _equal(plain, cold, "cold")
         _equal(plain, warm, "warm")
         # only scoring changed: nothing is aggregated again, and the result is a fresh run's
-        b.scheme("s", dump_yaml(_reweighted(case)))
+        spec = _reweighted(case)
+        b.scheme("s", dump_yaml(spec))
         plain2 = _plain_run(ws, "s", period)
         warm2 = run_scheme(ws, "s", period, save=False, aggregates=cache).result.table
-        assert cache.stats.computed == []
+        assert cache.stats.computed == [] and cache.stats.values_reused
+        # the points of exactly the indicators whose weight changed are computed again
+        weighted = {i["code"] for i in spec["indicators"] if i.get("weight") is not None}
+        assert set(cache.stats.points_computed) <= weighted
         _equal(plain2, warm2, "reweighted")
 
 
@@ -154,3 +160,70 @@ def test_a_row_appended_to_a_period_invalidates_it(tmp_path: Path) -> None:
     assert cache.stats.computed == ["tx"]
     # P2: 20 + 30 = 50 → 60 × 0.5 = 30
     assert t.set_index("id").loc["P2", "total"] == 30.0
+
+
+def test_one_changed_weight_recomputes_one_indicator(tmp_path: Path) -> None:
+    """The scoring layers: a changed weight computes that indicator's points only; a changed
+    formula computes the values again (and so every indicator's points); the result is always
+    a plain run's."""
+    b = _two_sources(tmp_path)
+    ws = b.workspace()
+    cache = AggregateCache(tmp_path / "cache")
+    run_scheme(ws, "s", "2026-10", save=False, aggregates=cache)
+    assert sorted(cache.stats.points_computed) == ["amt", "cnt"]
+    assert len(cache.entries("values")) == 1 and len(cache.entries("points")) == 2
+    b.scheme("s", person_scheme([
+        scored("amt", "sum(n)", 70, {"rule": "linear", "floor": 0, "target": 100}),
+        scored("cnt", "count(*)", 40, {"rule": "linear", "floor": 0, "target": 4},
+               source="pz"),
+    ], grades=[[90, "优"], [0, "中"]]))
+    t = run_scheme(ws, "s", "2026-10", save=False, aggregates=cache).result.table
+    assert cache.stats.values_reused
+    assert cache.stats.points_reused == ["cnt"] and cache.stats.points_computed == ["amt"]
+    got = t.set_index("id")
+    # P1: amt 80 → 70 × 0.8 = 56; cnt 1 → 40 × 1/4 = 10; total 66
+    assert got.loc["P1", "total"] == 66.0
+    # P2: amt 20 → 70 × 0.2 = 14; no pz rows: 0
+    assert got.loc["P2", "total"] == 14.0
+    _equal(_plain_run(ws, "s", "2026-10"), t, "one weight")
+    # a changed formula: new values, every indicator scored again
+    b.scheme("s", person_scheme([
+        scored("amt", "max(n)", 70, {"rule": "linear", "floor": 0, "target": 100}),
+        scored("cnt", "count(*)", 40, {"rule": "linear", "floor": 0, "target": 4},
+               source="pz"),
+    ], grades=[[90, "优"], [0, "中"]]))
+    t = run_scheme(ws, "s", "2026-10", save=False, aggregates=cache).result.table
+    assert not cache.stats.values_reused
+    assert sorted(cache.stats.points_computed) == ["amt", "cnt"]
+    _equal(_plain_run(ws, "s", "2026-10"), t, "new formula")
+
+
+def test_new_facts_replace_the_values_and_their_points(tmp_path: Path) -> None:
+    b = _two_sources(tmp_path)
+    ws = b.workspace()
+    cache = AggregateCache(tmp_path / "cache")
+    run_scheme(ws, "s", "2026-10", save=False, aggregates=cache)
+    before = set(cache.entries("values")) | set(cache.entries("points"))
+    b.facts("tx", [_tx("P2", "2026-10-25 10:00:00", 30)])
+    t = run_scheme(ws, "s", "2026-10", save=False, aggregates=cache).result.table
+    assert not cache.stats.values_reused
+    after = set(cache.entries("values")) | set(cache.entries("points"))
+    # the October values over the old facts and their points are gone, not kept beside
+    assert len(after) == 3 and not (before & after)
+    # P2: 20 + 30 = 50 → 60 × 0.5 = 30
+    assert t.set_index("id").loc["P2", "total"] == 30.0
+
+
+def test_the_folder_stays_within_its_byte_limit(tmp_path: Path) -> None:
+    b = _two_sources(tmp_path)
+    ws = b.workspace()
+    big = AggregateCache(tmp_path / "cache")
+    run_scheme(ws, "s", "2026-10", save=False, aggregates=big)
+    files = sorted(big.folder.glob("*.arrow"), key=lambda p: p.stat().st_size)
+    sizes = [p.stat().st_size for p in files]
+    limit = sum(sizes) - 1  # one byte short of everything: at least one entry must go
+    small = AggregateCache(tmp_path / "cache", max_bytes=limit)
+    small.prune()
+    left = list(small.folder.glob("*.arrow"))
+    assert 0 < len(left) < len(files)
+    assert sum(p.stat().st_size for p in left) <= limit

@@ -18,13 +18,20 @@ from wsbuilder import WsBuilder, scored
 
 def test_defaults_without_a_duckdb_section(tmp_path: Path) -> None:
     (tmp_path / "kaohe.yaml").write_text("engine: duckdb\n", encoding="utf-8")
-    assert load_settings(tmp_path).duckdb == DuckDBSettings("1GiB", "", 0)
+    assert load_settings(tmp_path).duckdb == DuckDBSettings("1GiB", "", 0, "2GiB")
+    assert load_settings(tmp_path).duckdb.cache_limit_bytes == 2 * 1024 ** 3
+
+
+def test_cache_limit_in_bytes(tmp_path: Path) -> None:
+    (tmp_path / "kaohe.yaml").write_text("duckdb: {cache_limit: 500MB}\n", encoding="utf-8")
+    assert load_settings(tmp_path).duckdb.cache_limit_bytes == 500 * 1000 ** 2
 
 
 @pytest.mark.parametrize("text, named", [
     ("duckdb: {memory_limit: lots}", "memory_limit"),
     ("duckdb: {threads: -1}", "threads"),
     ("duckdb: {threads: two}", "threads"),
+    ("duckdb: {cache_limit: 2 gigs}", "cache_limit"),
     ("duckdb: {memory: 1GiB}", "memory_limit"),  # an unknown key: the allowed ones are named
 ])
 def test_bad_settings_are_named(tmp_path: Path, text: str, named: str) -> None:

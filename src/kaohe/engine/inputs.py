@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
@@ -14,6 +16,30 @@ from kaohe.scheme.model import Scheme
 from kaohe.workspace.org import Org
 
 GROUP_SEP = "\x1f"
+MEMO_SIZE = 16  # tables kept per org (engine/run.py asks for a few per scheme and period)
+
+_T = TypeVar("_T")
+_MEMOS: dict[int, OrderedDict[Hashable, Any]] = {}
+
+
+def memoized(org: Org, key: Hashable, make: Callable[[], _T]) -> _T:
+    """``make()``, kept with the org object (read-only, as every user of an Org treats it):
+    the org, population and group tables of a run depend only on the org and the few scheme
+    settings in ``key``, so a what-if over several periods, or runs of the same process on
+    the same org (the web's, which keeps its org while the files are unchanged), build them
+    once. Forgotten with the org."""
+    memo = _MEMOS.get(id(org))
+    if memo is None:
+        memo = _MEMOS[id(org)] = OrderedDict()
+        weakref.finalize(org, _MEMOS.pop, id(org), None)
+    if key in memo:
+        memo.move_to_end(key)
+        return memo[key]  # type: ignore[no-any-return]
+    value = make()
+    memo[key] = value
+    if len(memo) > MEMO_SIZE:
+        memo.popitem(last=False)
+    return value
 
 
 @dataclass(frozen=True)
@@ -84,6 +110,12 @@ def attribute_column(org: Org, pop: Population, attr: str) -> list[str | None]:
 
 
 def population(org: Org, scheme: Scheme, period: Period) -> Population:
+    key = ("population", scheme.entity, tuple((a, tuple(v)) for a, v in scheme.population),
+           period.last_day)
+    return memoized(org, key, lambda: _population(org, scheme, period))
+
+
+def _population(org: Org, scheme: Scheme, period: Period) -> Population:
     pop = _entities(org, scheme, period)
     keep = [True] * len(pop)
     for attr, values in scheme.population:
@@ -102,6 +134,18 @@ def _number(text: str | None) -> float | None:
 
 def pop_table(org: Org, scheme: Scheme, entities: Population,
               numeric_attrs: tuple[str, ...]) -> pa.Table:
+    """The population's table; the same ``entities`` object (population() keeps it) with the
+    same settings gives the same table, built once."""
+    key = ("pop_table", id(entities), scheme.entity, tuple(scheme.peers),
+           tuple(scheme.payout.within) if scheme.payout else (),
+           tuple(sorted(pool_withins(scheme).items())), tuple(numeric_attrs))
+    # the entities object itself is kept beside its table: its id stays its own
+    return memoized(org, key, lambda: (entities, _pop_table(org, scheme, entities,
+                                                             numeric_attrs)))[1]
+
+
+def _pop_table(org: Org, scheme: Scheme, entities: Population,
+               numeric_attrs: tuple[str, ...]) -> pa.Table:
     within = scheme.payout.within if scheme.payout else ()
     pools = pool_withins(scheme)
     attrs = {a: attribute_column(org, entities, a)
@@ -155,12 +199,20 @@ def _label(org: Org, attr: str, value: str | None) -> str:
 
 
 def tree_table(org: Org) -> pa.Table:
+    return memoized(org, ("tree",), lambda: _tree_table(org))
+
+
+def _tree_table(org: Org) -> pa.Table:
     df = org.closure()
     return pa.table({"ancestor_id": pa.array(df["ancestor_id"].tolist(), pa.string()),
                      "unit_id": pa.array(df["unit_id"].tolist(), pa.string())})
 
 
 def person_unit_table(org: Org, period: Period) -> pa.Table:
+    return memoized(org, ("person_unit", period.last_day), lambda: _person_unit_table(org, period))
+
+
+def _person_unit_table(org: Org, period: Period) -> pa.Table:
     on = org.positions_on(period.last_day)
     return pa.table({"person_id": pa.array(on["person_id"].tolist(), pa.string()),
                      "unit_id": pa.array(on["unit_id"].tolist(), pa.string())})

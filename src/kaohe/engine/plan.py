@@ -64,6 +64,16 @@ def sorted_result(table: pa.Table) -> pa.Table:
     return table.take(order).drop_columns([SORT_KEY])
 
 
+def with_ctes(query: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Select:
+    """``WITH name AS (q), … query``, the CTE trees taken as they are: sqlglot's ``with_``
+    copies each one, and a 60-indicator plan's CTEs are most of its tree."""
+    if ctes:
+        query.set("with_", exp.With(expressions=[
+            exp.CTE(this=q, alias=exp.TableAlias(this=exp.to_identifier(name)))
+            for name, q in ctes]))
+    return query
+
+
 def _star(table: str) -> exp.Column:
     return exp.Column(this=exp.Star(), table=exp.to_identifier(table))
 
@@ -266,10 +276,29 @@ def aggregate_queries(cs: CompiledScheme, period: Period,
 
 def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expression],
                aggregates: list[AggregateQuery] | None = None,
-               precomputed: Mapping[str, str] | None = None) -> Plan:
+               precomputed: Mapping[str, str] | None = None, lean: bool = False) -> Plan:
     """The run's query. ``precomputed``: aggregate alias → an input relation holding that
-    aggregation's result already (``_k`` and its parts; engine/aggregate_cache.py)."""
-    s = cs.scheme
+    aggregation's result already (``_k`` and its parts; engine/aggregate_cache.py).
+    ``lean``: the consequences only (scoring_plan)."""
+    ctes, prev = value_ctes(cs, period, facts, aggregates, precomputed)
+    return scoring_plan(cs, ctes, prev, lean=lean)
+
+
+def values_query(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expression],
+                 aggregates: list[AggregateQuery] | None = None,
+                 precomputed: Mapping[str, str] | None = None) -> exp.Select:
+    """Every entity's row before scoring (the population's columns, the aggregate parts and
+    each indicator's value): what ``scoring_plan`` starts from."""
+    ctes, prev = value_ctes(cs, period, facts, aggregates, precomputed)
+    return with_ctes(exp.select(exp.Star()).from_(prev), ctes)
+
+
+def value_ctes(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expression],
+               aggregates: list[AggregateQuery] | None = None,
+               precomputed: Mapping[str, str] | None = None
+               ) -> tuple[list[tuple[str, exp.Select]], str]:
+    """The plan's first part: facts → per-entity values (``vals``, then one CTE per level of
+    derived indicators). Returns the CTEs and the name of the last."""
     ctes: list[tuple[str, exp.Select]] = []
     vals = exp.select(_star("p")).from_(exp.alias_(exp.to_table(POP), "p", table=True))
     aggs = aggregates if aggregates is not None else aggregate_queries(cs, period, facts)
@@ -282,25 +311,54 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
                b=col("_unit" if agg.by_unit else "entity_id", "p"))
         vals = vals.join(exp.to_table(alias), on=on, join_type="LEFT")
         vals = vals.select(*[col(n, alias) for n in agg.parts], copy=False)
-    for code, value in cs.values.items():
-        vals = vals.select(exp.alias_(_value(corrected_value(cs, code, value.outer)),
-                                      value_col(code), quote=True), copy=False)
+    vals = vals.select(*[exp.alias_(_value(corrected_value(cs, code, value.outer)),
+                                    value_col(code), quote=True)
+                         for code, value in cs.values.items()], copy=False)
     ctes.append(("vals", vals))
     prev = "vals"
     for li, level in enumerate(cs.levels):
         q = exp.select(exp.Star()).from_(prev)
-        for code in level:
-            q = q.select(exp.alias_(_value(corrected_value(cs, code, cs.derived[code])),
-                                    value_col(code), quote=True), copy=False)
+        q = q.select(*[exp.alias_(_value(corrected_value(cs, code, cs.derived[code])),
+                                  value_col(code), quote=True) for code in level], copy=False)
         prev = f"d{li}"
         ctes.append((prev, q))
+    return ctes, prev
 
-    windows: dict[str, exp.Expression] = {}
-    raw: dict[str, exp.Expression] = {}
-    for ind in s.indicators:
+
+def raw_points(cs: CompiledScheme) -> dict[str, tuple[exp.Expression, dict[str, exp.Expression]]]:
+    """Each indicator's points before exclusion re-weighting, over the values relation, with
+    the peer windows it reads (info and veto indicators have none)."""
+    out: dict[str, tuple[exp.Expression, dict[str, exp.Expression]]] = {}
+    for ind in cs.scheme.indicators:
+        windows: dict[str, exp.Expression] = {}
         r = _raw_points(ind, windows)
         if r is not None:
-            raw[ind.code] = r
+            out[ind.code] = (r, windows)
+    return out
+
+
+KEPT_PREFIX = "_kr_"  # a kept raw-points column in the values relation; also an output column
+
+
+def scoring_plan(cs: CompiledScheme, ctes: list[tuple[str, exp.Select]], prev: str,
+                 kept: frozenset[str] = frozenset(), emit: frozenset[str] = frozenset(),
+                 lean: bool = False) -> Plan:
+    """The plan's second part, from the values relation ``prev`` (a CTE of ``ctes``, or an
+    input relation when ``ctes`` is empty) to the result. ``kept``: indicators whose raw points
+    ``prev`` already has, in column ``_kr_<code>`` (engine/aggregate_cache.py); ``emit``:
+    indicators whose raw points the result gives in ``_kr_<code>`` columns, to be kept.
+    ``lean``: the result without the indicators' values and points, the attributes and the
+    aggregate parts — the consequences only (a what-if compares nothing else)."""
+    s = cs.scheme
+    ctes = list(ctes)
+    windows: dict[str, exp.Expression] = {}
+    raw: dict[str, exp.Expression] = {}
+    for code, (r, wins) in raw_points(cs).items():
+        if code in kept:
+            raw[code] = col(KEPT_PREFIX + code)
+        else:
+            raw[code] = r
+            windows.update(wins)
     pts = exp.select(_star("w0")).from_(exp.alias_(exp.to_table(prev), "w0", table=True))
     if windows:
         ctes.append(("win", exp.select(col("entity_id"), *[
@@ -308,11 +366,13 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
         pts = pts.join(exp.alias_(exp.to_table("win"), "w1", table=True),
                        on=T(":a = :b", a=col("entity_id", "w1"), b=col("entity_id", "w0")))
         pts = pts.select(*[col(name, "w1") for name in windows], copy=False)
+    flags: list[exp.Expr] = []
     for ind in s.indicators:
-        pts = pts.select(exp.alias_(T(":v IS NULL", v=col(value_col(ind.code))),
-                                    f"m_{ind.code}", quote=True), copy=False)
+        flags.append(exp.alias_(T(":v IS NULL", v=col(value_col(ind.code))), f"m_{ind.code}",
+                                quote=True))
         if ind.code in raw:
-            pts = pts.select(exp.alias_(raw[ind.code], f"r_{ind.code}", quote=True), copy=False)
+            flags.append(exp.alias_(raw[ind.code], f"r_{ind.code}", quote=True))
+    pts = pts.select(*flags, copy=False)
     ctes.append(("pts", pts))
 
     wsum = sum(float(i.weight or 0) for i in s.scored)
@@ -338,8 +398,8 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
     vetoed = or_all([T("COALESCE(:v > 0, FALSE)", v=col(value_col(i.code)))
                      for i in s.indicators if i.role == "veto"])
     sc = exp.select(exp.Star()).from_(ctes[-1][0])
-    for code, p in p_raw.items():
-        sc = sc.select(exp.alias_(round2(p), f"p_{code}", quote=True), copy=False)
+    sc = sc.select(*[exp.alias_(round2(p), f"p_{code}", quote=True)
+                     for code, p in p_raw.items()], copy=False)
     sc = sc.select(exp.alias_(vetoed, "vetoed", quote=True),
                    exp.alias_(total_raw, "_total_raw", quote=True),
                    *caps.capped_columns(s, p_raw), copy=False)
@@ -382,17 +442,19 @@ def build_plan(cs: CompiledScheme, period: Period, facts: Mapping[str, exp.Expre
         col("total"), col("rank"), col("group_size"), col("grade"), col("vetoed"),
         col("bottom"), col("eliminate"), col("payout"),
         *consequence_columns(s),
-        *[col(f"a_{a}") for a in cs.attributes],  # read by payout formulas (explain)
     ]
-    for ind in s.indicators:
-        out_cols.append(col(value_col(ind.code)))
-        out_cols.append(col(f"p_{ind.code}") if ind.code in p_raw else
-                        exp.alias_(T("CAST(NULL AS DOUBLE)"), f"p_{ind.code}", quote=True))
-        out_cols.append(col(f"m_{ind.code}"))
+    if not lean:
+        out_cols += [col(f"a_{a}") for a in cs.attributes]  # read by payout formulas (explain)
+        for ind in s.indicators:
+            out_cols.append(col(value_col(ind.code)))
+            out_cols.append(col(f"p_{ind.code}") if ind.code in p_raw else
+                            exp.alias_(T("CAST(NULL AS DOUBLE)"), f"p_{ind.code}", quote=True))
+            out_cols.append(col(f"m_{ind.code}"))
     out_cols += item_output_columns(s)
-    out_cols += [col(p) for p in parts]
+    if not lean:
+        out_cols += [col(p) for p in parts]
+    out_cols += [exp.alias_(col(f"r_{code}"), KEPT_PREFIX + code, quote=True)
+                 for code in sorted(emit)]
     out_cols.append(exp.alias_(col("_g"), SORT_KEY, quote=True))
-    query = exp.select(*out_cols).from_(last)
-    for name, q in ctes:
-        query = query.with_(name, as_=q, copy=False)
+    query = with_ctes(exp.select(*out_cols).from_(last), ctes)
     return Plan(query=query, part_columns=parts)

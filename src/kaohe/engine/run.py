@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, time
 
 import pandas as pd
@@ -41,8 +42,12 @@ Progress = Callable[[str], None]
 @dataclass(frozen=True)
 class RunOutput:
     result: RunResult
-    sql: str
+    sql_of: Callable[[], str]  # the whole computation as one query, rendered when asked for
     part_table: pa.Table  # id + aggregate part columns, for explain
+
+    @cached_property
+    def sql(self) -> str:
+        return self.sql_of()
 
     @property
     def parts(self) -> pd.DataFrame:
@@ -167,7 +172,8 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
                run_id: str | None = None,
                aggregates: AggregateCache | None = None,
                previous: Mapping[str, int] | None = None,
-               adjustments: adjust.Adjustments | None = None) -> RunOutput:
+               adjustments: adjust.Adjustments | None = None,
+               lean: bool = False) -> RunOutput:
     """Compute scheme ``code`` for a period; ``scheme`` overrides the workspace's file (the web
     recomputes a past period with the version it was first run with). ``only``: keep one
     entity's row (explain): ranks still see everyone, but of millions of items only that row
@@ -176,7 +182,9 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     aggregate values to use on DuckDB (default: the store's, engine/aggregate_cache.py).
     ``previous``: the elimination streak to count instead of the stored runs' (a what-if's
     own earlier periods, engine/whatif.py). ``adjustments`` (spec §19): None keeps those of
-    the period's latest revision, ``adjustments.NONE`` runs without any."""
+    the period's latest revision, ``adjustments.NONE`` runs without any. ``lean``: the result
+    without the indicators' values and points (DuckDB; a what-if compares the consequences
+    only); such a run is never stored."""
     say = progress or (lambda _m: None)
     engine = engine or ws.settings.engine
     if engine not in ("duckdb", "spark"):
@@ -209,15 +217,21 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
         with ws.store.reading():  # its read-only connection waits out another process's write
             table, sql = duckdb_backend.execute(
                 cs, period, inputs, settings=ws.settings.duckdb,
-                aggregates=aggregates or AggregateCache.beside(ws.store.path))
+                aggregates=aggregates or AggregateCache.beside(
+                    ws.store.path, ws.settings.duckdb.cache_limit_bytes),
+                rescore=only is None, lean=lean)
     else:
         from kaohe.engine.backends import spark_backend
-        table, sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)
+        spark_table, spark_sql = spark_backend.execute(cs, period, inputs, ws.settings.spark)
+        table, sql = spark_table, (lambda: spark_sql)
     table = rename_lines(scheme, table)  # l_<i> → l_<line name> (spec §10)
     if only is not None:
         table, save = table.filter(pc.equal(table["id"], only)), False
-    parts = table.select(["id", *cs.part_source])
-    df = table.drop_columns(list(cs.part_source)).to_pandas()
+    if lean:
+        save = False
+    present = [c for c in cs.part_source if c in table.column_names]
+    parts = table.select(["id", *present])
+    df = table.drop_columns(present).to_pandas()
     run_id = run_id or new_run_id(started)
     result = RunResult(
         scheme=scheme.code, title=scheme.name, period=str(period), run_id=run_id,
@@ -230,4 +244,4 @@ def run_scheme(ws: Workspace, code: str, period_text: str, *, engine: str | None
     if save:
         say("保存结果 saving the run")
         history.save_run(ws.store, result, scheme, period, started, adj)
-    return RunOutput(result=result, sql=sql, part_table=parts)
+    return RunOutput(result=result, sql_of=sql, part_table=parts)

@@ -20,7 +20,8 @@ def _template(text: str) -> exp.Expression:
 def T(text: str, **parts: exp.Expression | str | float | int) -> exp.Expression:
     """Parse a kaohe-owned template and fill its ``:name`` placeholders with trees."""
     filled = {k: (v if isinstance(v, exp.Expression) else lit(v)) for k, v in parts.items()}
-    return exp.replace_placeholders(_template(text).copy(), **filled)
+    # the template's copy is ours: filled in place (copy=False reaches transform)
+    return exp.replace_placeholders(_template(text).copy(), copy=False, **filled)
 
 
 def lit(v: str | float | int | bool | None) -> exp.Expression:

@@ -284,7 +284,7 @@ def what_if(ws: Workspace, code: str, draft: Scheme, periods_text: str, *,
     for period in periods:
         p = str(period)
         say(f"{p}: 运行草稿 running the draft")
-        out = run_scheme(ws, code, p, scheme=draft, save=False, aggregates=cache,
+        out = run_scheme(ws, code, p, scheme=draft, save=False, aggregates=cache, lean=True,
                          previous=_previous(ws, draft, period, bottoms))
         reused += len(cache.stats.reused)
         computed += len(cache.stats.computed)

@@ -47,6 +47,25 @@ class DuckDBSettings:
     memory_limit: str = "1GiB"
     temp_directory: str = ""
     threads: int = 0  # 0: one per core
+    # the most the folder of kept aggregates and scores beside the store may hold
+    # (engine/aggregate_cache.py); the least recently used entries go first
+    cache_limit: str = "2GiB"
+
+    @property
+    def cache_limit_bytes(self) -> int:
+        return size_bytes(self.cache_limit)
+
+
+_UNITS = {"KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3, "TB": 1000 ** 4,
+          "KIB": 1024, "MIB": 1024 ** 2, "GIB": 1024 ** 3, "TIB": 1024 ** 4}
+
+
+def size_bytes(text: str) -> int:
+    """A size such as 2GiB or 800MB in bytes (checked by load_settings)."""
+    m = re.match(r"^(\d+(?:\.\d+)?)\s*([A-Za-z]+)$", text.strip())
+    if m is None or m.group(2).upper() not in _UNITS:
+        raise ValueError(f"not a size: {text!r}")
+    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
 @dataclass(frozen=True)
@@ -63,7 +82,7 @@ class Settings:
 
 _KEYS = {"engine", "store", "spark", "limits", "notice", "completeness", "duckdb"}
 _NOTICE_KEYS = {"company", "department"}
-_DUCKDB_KEYS = {"memory_limit", "temp_directory", "threads"}
+_DUCKDB_KEYS = {"memory_limit", "temp_directory", "threads", "cache_limit"}
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 _SPARK_KEYS = {"master", "options", "sources", "exchange"}
 
@@ -128,10 +147,14 @@ def _duckdb_settings(data: Any, path: Path) -> DuckDBSettings:
     if not _MEMORY.match(limit):
         raise ConfigError(f"{path}: duckdb.memory_limit {limit!r} 无效: 应为内存大小 expected a "
                           "size such as 1GiB or 800MB")
+    cache = str(data.get("cache_limit", default.cache_limit)).strip()
+    if not _MEMORY.match(cache):
+        raise ConfigError(f"{path}: duckdb.cache_limit {cache!r} 无效: 应为大小 expected a size "
+                          "such as 2GiB or 500MB")
     threads = data.get("threads", default.threads)
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
         raise ConfigError(f"{path}: duckdb.threads {threads!r} 无效: 应为 0 (每核一个 one per "
                           "core) 或正整数 or a positive whole number")
     return DuckDBSettings(memory_limit=limit,
                           temp_directory=str(data.get("temp_directory") or ""),
-                          threads=threads)
+                          threads=threads, cache_limit=cache)
