@@ -10,8 +10,9 @@ ifeq ($(KIND),power)
 DEMO_DIR ?= power-workspace
 endif
 DEMO_DIR ?= demo-workspace
-# The web tests run on SQLite, then again on PostgreSQL: the server at PG_URL when one answers,
-# else a throwaway server started for the run and removed afterwards (scripts/pg_for_tests.sh).
+# The web tests run on SQLite and, side by side with that pass, again on PostgreSQL: the server at
+# PG_URL when one answers, else a throwaway server started for the run and removed afterwards
+# (scripts/test.sh, scripts/pg_for_tests.sh).
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -45,9 +46,7 @@ serve: install
 	$(BIN)/kaohe -w $(DEMO_DIR) serve --demo --host $(HOST) --port $(PORT)
 
 test: install sysdeps-test
-	$(BIN)/python -m pytest -q
-	PYTHON=$(BIN)/python scripts/pg_for_tests.sh "$(PG_URL)" $(BIN)/python -m pytest -q tests/web \
-		tests/hostile/test_concurrent_runs.py
+	scripts/test.sh $(BIN)/python "$(PG_URL)"
 
 # The fact workload (bench.run, options in BENCH_ARGS), then the item workload (bench.items,
 # options in ITEMS_ARGS); docs/performance.md. `make bench-items` runs the item workload alone.
