@@ -227,3 +227,30 @@ def test_the_folder_stays_within_its_byte_limit(tmp_path: Path) -> None:
     left = list(small.folder.glob("*.arrow"))
     assert 0 < len(left) < len(files)
     assert sum(p.stat().st_size for p in left) <= limit
+
+
+def test_a_distinct_count_before_plain_parts_is_read_back_by_name(tmp_path: Path) -> None:
+    """A source's count(distinct …) is computed in a GROUP BY of its own and comes after the
+    plain parts in the aggregation's result; the kept table must still give each part its own
+    values (it was read back by position: a warm run then scored the wrong columns)."""
+    b = WsBuilder(tmp_path).standard_org().standard_sources()
+    b.scheme("s", person_scheme([
+        scored("uniq", "count(distinct c)", 50, {"rule": "linear", "floor": 0, "target": 2}),
+        scored("amt", "sum(n)", 50, {"rule": "linear", "floor": 0, "target": 100}),
+    ]))
+    b.facts("tx", [_tx("P1", "2026-10-10 10:00:00", 80),
+                   {**_tx("P1", "2026-10-12 10:00:00", 10), "c": "b"},
+                   _tx("P2", "2026-10-11 10:00:00", 20)])
+    ws = b.workspace()
+    cache = AggregateCache(tmp_path / "cache")
+    cold = run_scheme(ws, "s", "2026-10", save=False, aggregates=cache).result.table
+    # a formula change elsewhere would recompute values from the kept aggregation: force it
+    for p in cache.entries("values") + cache.entries("points"):
+        p.unlink()
+    warm = run_scheme(ws, "s", "2026-10", save=False, aggregates=cache).result.table
+    assert cache.stats.reused == ["tx"] and not cache.stats.values_reused
+    for t in (cold, warm):
+        got = t.set_index("id")
+        # P1: 2 kinds → 50; 80 + 10 = 90 → 45; P2: 1 kind → 25; 20 → 10
+        assert (got.loc["P1", "total"], got.loc["P2", "total"]) == (95.0, 35.0)
+    _equal(_plain_run(ws, "s", "2026-10"), warm, "warm")

@@ -61,7 +61,7 @@ from kaohe.engine.windows import source_range
 from kaohe.periods import Period
 from kaohe.workspace.import_order import SEQ
 
-FORMAT = "2"  # bump when the meaning of a kept table changes
+FORMAT = "3"  # bump when the meaning of a kept table changes (3: parts in agg.parts order)
 KEEP = 4000  # entries kept at most; the least recently used go first
 MAX_BYTES = 2 * 1024 ** 3  # and bytes at most (kaohe.yaml duckdb.cache_limit)
 SUFFIX = ".arrow"
@@ -197,7 +197,10 @@ class AggregateCache:
                 table = table.rename_columns(["_k", *agg.parts])
             else:
                 self.stats.computed.append(agg.source)
-                table = con.sql(render(agg.query)).to_arrow_table()  # type: ignore[operator]
+                # kept in the order of agg.parts, which is how a kept table is named back: the
+                # query gives a count(distinct) part after the others (plan._aggregate_cte)
+                table = con.sql(render(agg.query)).to_arrow_table(  # type: ignore[operator]
+                    ).select(["_k", *agg.parts])
                 if key is not None and path is not None:
                     self._write(path, table.rename_columns(
                         ["_k", *(f"__part{j}" for j in range(len(agg.parts)))]),
