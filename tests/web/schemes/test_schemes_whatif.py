@@ -70,6 +70,9 @@ class WhatIfRunTests(WorldTestCase):
         self.assertEqual(Decimal(summary["payout_before"]), before_pay)
         self.assertContains(response, "echarts.min.js")
         self.assertContains(response, "等级上升")
+        # thresholds move money, not totals: a second histogram, of the payout per clerk
+        self.assertContains(response, "兑现变化分布")
+        self.assertTrue(response.context["payout_chart"])
         xlsx = self.get_as("admin", url, data={**query, "format": "xlsx"})
         self.assertEqual(xlsx.status_code, 200)
         book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
