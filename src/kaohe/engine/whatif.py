@@ -155,9 +155,6 @@ def _py(s: pd.Series) -> list[Any]:
     return s.astype(object).where(s.notna(), None).tolist()
 
 
-MOVES = ("up", "down", "entered", "left")
-
-
 @dataclass
 class WhatIf:
     """The comparison. ``frame``: one row per period and entity, ordered by period, group and
@@ -480,7 +477,7 @@ def _floats(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(arr.to_numpy(zero_copy_only=False), dtype="float64")
 
 
-def _compare(p: str, result: RunResult, draft_lines: list[str], old: _Stored,
+def _compare(result: RunResult, draft_lines: list[str], old: _Stored,
              lines: list[str]) -> pa.Table:
     """The rows of one period of ``WhatIf.frame`` (unordered, no grade orders yet): the
     draft's entities in its order, then those only the stored run has."""
@@ -500,15 +497,15 @@ def _compare(p: str, result: RunResult, draft_lines: list[str], old: _Stored,
     # the stored group key (peer values joined by '/', as history.save_run writes it), named
     # as the draft names it
     group_name = pc.fill_null(_col(t, "group_name", pa.string()), "")
-    if result.peers:
-        key = pc.binary_join_element_wise(
-            *[pc.fill_null(pa.array(t[f"g_{q}"], from_pandas=True).cast(pa.string()), "")
-              for q in result.peers], "/")
-    else:
-        key = pa.array([""] * n_d, pa.string())
+    peers = [pc.fill_null(pa.array(t[f"g_{q}"], from_pandas=True).cast(pa.string()), "")
+             for q in result.peers]
+    key = (pa.repeat(pa.scalar("", pa.string()), n_d) if not peers else peers[0]
+           if len(peers) == 1 else pc.binary_join_element_wise(*peers, "/"))
+    keys = pc.dictionary_encode(key)
+    _u, first = np.unique(keys.indices.to_numpy(zero_copy_only=False), return_index=True)
     s_key = pc.fill_null(ents.column("group_key"), "")
-    first = pc.index_in(s_key, value_set=key)  # the first draft row of the same group
-    o_group = pc.coalesce(group_name.take(first), s_key)
+    known = pc.index_in(s_key, value_set=keys.dictionary)  # the group's first draft row
+    o_group = pc.coalesce(group_name.take(pa.array(first).take(known)), s_key)
     o_group = _take(o_group, at)
     group = pc.if_else(pa.array(n_in), _take(group_name, d_at), o_group)
     d_name = _take(_col(t, "name", pa.string()), d_at)
@@ -666,7 +663,7 @@ def what_if(ws: Workspace, code: str, draft: Scheme, periods_text: str, *,
                 grades.append(label)
         present = [n for n in draft_lines if LINE_PREFIX + n in results[p].table.columns]
         line_sets[p] = ([lines.index(n) for n in old.lines], [lines.index(n) for n in present])
-        parts[p] = _compare(p, results[p], present, old, lines)
+        parts[p] = _compare(results[p], present, old, lines)
     frame, table = _frame(parts, lines, grades)
     return WhatIf(scheme=code, title=draft.name, periods=names,
                   baseline={p: stored[p].run_id for p in names}, grades=grades,
