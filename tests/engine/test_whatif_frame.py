@@ -142,3 +142,29 @@ def test_no_stored_run_every_entity_is_new(tmp_path: Path) -> None:
     assert len(w.frame) == 6 and not w.frame["o_in"].any()
     assert w.payout_sums() == (Decimal("0.00"), Decimal("12.34"))
     assert histogram(w) == {"labels": [], "counts": []}
+
+
+def test_elimination_streak_counts_stored_runs_before_the_range_and_the_drafts_own(
+        tmp_path: Path) -> None:
+    """Bottom 1 twice in a row eliminates. P3 is last in every month (P1 50, P2 40, P3 5,
+    P4 30, P5 20, P6 10). Stored: 2026-08 only. The draft (another weight) over 2026-09..10:
+    in 09 the streak counts the stored 08 (P3 eliminated), in 10 the draft's own 09 (again);
+    there are no stored runs of 09 and 10, so both are entries into the list."""
+    def spec(weight: float) -> dict:
+        return person_scheme(
+            [scored("vol", "sum(n)", weight, {"rule": "linear", "floor": 0, "target": 100},
+                    source="pz")],
+            grades=[[0, "合格"]], elimination={"bottom": 1, "consecutive": 2})
+
+    b = WsBuilder(tmp_path).standard_org().standard_sources()
+    b.scheme("m", spec(100))
+    n = {"P1": 50, "P2": 40, "P3": 5, "P4": 30, "P5": 20, "P6": 10}
+    b.facts("pz", [{"person_id": p, "at": f"2026-{m}-10 10:00:00", "n": v}
+                   for m in ("08", "09", "10") for p, v in n.items()])
+    b.run("m", "2026-08")
+    draft = parse_scheme(dump_yaml({"name": "m", **spec(90)}), "m")
+    w = what_if(b.workspace(), "m", draft, "2026-09..2026-10")
+    assert w.baseline == {"2026-09": None, "2026-10": None}
+    assert [(c.period, c.entity_id) for c in w.entered_elimination()] == [
+        ("2026-09", "P3"), ("2026-10", "P3")]
+    assert w.left_elimination() == []
