@@ -247,7 +247,7 @@ class WhatIf:
     def payout_moved(self, n: int = 20) -> pd.DataFrame:
         """The ``n`` largest payout changes (by size; then period, entity id)."""
         f = self.frame
-        size = f["d_fen"].abs().to_numpy()
+        size = np.abs(f["d_fen"].to_numpy("int64"))
         nonzero = np.flatnonzero(size)
         if len(nonzero) == 0 or n <= 0:
             return f.iloc[0:0]
