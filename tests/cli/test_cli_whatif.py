@@ -120,9 +120,14 @@ def test_whatif_cli_prints_chinese_and_exports_xlsx_and_json(ws: WsBuilder) -> N
     assert "等级上升 2 人次" in r.stdout and "新进入末位淘汰 2" in r.stdout
     assert "1440.00 → 1640.00" in r.stdout
     book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["概览", "变动名单", "分组分布", "明细"]
+    assert book.sheetnames == ["概览", "变动名单", "分组分布", "变化分布", "明细"]
     movers = list(book["变动名单"].iter_rows(values_only=True))
     assert movers[1][:3] == ("等级上升", "2026-09", "P1")
+    # payout changes: P1 +100 yuan in each month, the other ten rows 0 → 20 bins of 5 yuan
+    bins = list(book["变化分布"].iter_rows(min_row=3, min_col=10, max_col=11,
+                                          values_only=True))
+    assert bins[0] == ("+0.00…+5.00", 10) and bins[19] == ("+95.00…+100.00", 2)
+    assert sum(n for _label, n in bins) == 12
     j = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=300, env=env)
     assert j.returncode == 0, j.stderr
     data = json.loads(j.stdout)

@@ -1,64 +1,68 @@
 """A what-if (engine/whatif.py) as tables: for the terminal, the Excel export, JSON and the web.
 
 Every number is the engine's (the draft's run and the stored runs); here they are only laid
-out. Money is yuan to the fen (Decimal).
+out, from the what-if's frame (no object per entity is built). Money is yuan to the fen:
+exact integer fen there, float yuan in cells, Decimal text in the summary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
+import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kaohe.engine.whatif import NO_GRADE, Change, WhatIf
+from kaohe.engine.whatif import WhatIf
 from kaohe.report.safe import write_text, write_texts, write_value
 from kaohe.report.xlsx_style import OfficeWorkbook
 
 MOVERS = 20  # largest payout changes shown
+BINS = 20  # bars of a histogram
 
 Rows = tuple[list[str], list[list[Any]]]
 
 
-def _money(v: Decimal | None) -> float | None:
-    return None if v is None else float(v)
+def _py(s: pd.Series) -> list[Any]:
+    """A column as Python values, None for missing."""
+    return s.astype(object).where(s.notna(), None).tolist()
 
 
-def _status(c: Change) -> str:
-    if c.old is None:
-        return "新增"
-    if c.new is None:
-        return "移出"
-    return ""
+def _money(fen: pd.Series) -> list[float | None]:
+    """Integer fen as float yuan (190.0 for 19000), None for none."""
+    return _py(fen.astype("float64") / 100)
+
+
+def _side(values: list[Any], present: pd.Series) -> list[Any]:
+    return [v if p else None for v, p in zip(values, present.tolist(), strict=True)]
+
+
+def _flag(f: pd.DataFrame, side: str) -> list[str | None]:
+    return [("是" if e else "否") if p else None
+            for e, p in zip(f[f"{side}_elim"].tolist(), f[f"{side}_in"].tolist(), strict=True)]
 
 
 def entity_rows(w: WhatIf) -> Rows:
     """Every entity and period: old and new total, rank, grade, payout, each payout line."""
     head = ["期间", "编号", "名称", "对标组", "原得分", "新得分", "得分变化", "原排名", "新排名",
             "原等级", "新等级", "原末位淘汰", "新末位淘汰", "原兑现", "新兑现", "兑现变化", "说明"]
-    for line in w.line_names:
+    f = w.frame
+    status = ["新增" if not o else ("移出" if not n else "")
+              for o, n in zip(f["o_in"].tolist(), f["n_in"].tolist(), strict=True)]
+    cols: list[list[Any]] = [
+        _py(f["period"]), _py(f["entity_id"]), _py(f["name"]), _py(f["group"]),
+        _py(f["o_total"]), _py(f["n_total"]), _py(f["d_total"]),
+        _py(f["o_rank"]), _py(f["n_rank"]), _py(f["o_grade"]), _py(f["n_grade"]),
+        _flag(f, "o"), _flag(f, "n"), _money(f["o_fen"]), _money(f["n_fen"]),
+        (f["d_fen"].to_numpy("float64") / 100).tolist(), status]
+    for i, line in enumerate(w.line_names):
         head += [f"原·{line}", f"新·{line}"]
-    rows: list[list[Any]] = []
-    for c in w.changes:
-        o, n = c.old, c.new
-        row: list[Any] = [
-            c.period, c.entity_id, c.name, c.group,
-            o.total if o else None, n.total if n else None, c.total_delta(),
-            o.rank if o else None, n.rank if n else None,
-            (o.grade if o else None), (n.grade if n else None),
-            ("是" if o.eliminate else "否") if o else None,
-            ("是" if n.eliminate else "否") if n else None,
-            _money(o.payout) if o else None, _money(n.payout) if n else None,
-            float(c.payout_delta()), _status(c)]
-        for line in w.line_names:
-            row += [_money(o.lines.get(line)) if o else None,
-                    _money(n.lines.get(line)) if n else None]
-        rows.append(row)
-    return head, rows
+        cols += [_money(f[f"o_l{i}"]), _money(f[f"n_l{i}"])]
+    return head, [list(r) for r in zip(*cols, strict=True)] if len(f) else []
 
 
 def mover_rows(w: WhatIf) -> Rows:
@@ -67,67 +71,62 @@ def mover_rows(w: WhatIf) -> Rows:
     head = ["变动", "期间", "编号", "名称", "对标组", "原等级", "新等级", "原得分", "新得分",
             "原兑现", "新兑现", "兑现变化"]
     rows: list[list[Any]] = []
-
-    def add(kind: str, changes: Iterable[Change]) -> None:
-        for c in changes:
-            o, n = c.old, c.new
-            rows.append([kind, c.period, c.entity_id, c.name, c.group,
-                         o.grade if o else None, n.grade if n else None,
-                         o.total if o else None, n.total if n else None,
-                         _money(o.payout) if o else None, _money(n.payout) if n else None,
-                         float(c.payout_delta())])
-
-    add("等级上升", w.grade_moves(up=True))
-    add("等级下降", w.grade_moves(up=False))
-    add("新进入末位淘汰", w.entered_elimination())
-    add("移出末位淘汰", w.left_elimination())
-    add("兑现变化最大", w.payout_movers(MOVERS))
+    for kind, f in (("等级上升", w.moved("up")), ("等级下降", w.moved("down")),
+                    ("新进入末位淘汰", w.moved("entered")), ("移出末位淘汰", w.moved("left")),
+                    ("兑现变化最大", w.payout_moved(MOVERS))):
+        if not len(f):
+            continue
+        cols = [[kind] * len(f), _py(f["period"]), _py(f["entity_id"]), _py(f["name"]),
+                _py(f["group"]), _py(f["o_grade"]), _py(f["n_grade"]), _py(f["o_total"]),
+                _py(f["n_total"]), _money(f["o_fen"]), _money(f["n_fen"]),
+                (f["d_fen"].to_numpy("float64") / 100).tolist()]
+        rows += [list(r) for r in zip(*cols, strict=True)]
     return head, rows
-
-
-def _labels(w: WhatIf) -> list[str]:
-    seen = [*w.grades]
-    for g in w.groups:
-        for label in [*g.before, *g.after]:
-            if label not in seen and label != NO_GRADE:
-                seen.append(label)
-    if any(NO_GRADE in g.before or NO_GRADE in g.after for g in w.groups):
-        seen.append(NO_GRADE)
-    return seen
 
 
 def group_rows(w: WhatIf) -> Rows:
     """Per period and peer group: each grade's count before → after, payout sums."""
-    labels = _labels(w)
+    labels = w.labels()
+    t = w.group_table
     head = ["期间", "对标组"]
+    cols: list[list[Any]] = [_py(t["period"]), _py(t["group"])]
+    zero = [0] * len(t)
     for label in labels:
         head += [f"{label}·原", f"{label}·新"]
+        cols += [t[c].tolist() if c in t.columns else zero
+                 for c in ("b:" + label, "a:" + label)]
     head += ["原兑现合计", "新兑现合计", "兑现变化"]
-    rows: list[list[Any]] = []
-    for g in w.groups:
-        row: list[Any] = [g.period, g.group]
-        for label in labels:
-            row += [g.before.get(label, 0), g.after.get(label, 0)]
-        row += [float(g.payout_before), float(g.payout_after),
-                float(g.payout_after - g.payout_before)]
-        rows.append(row)
-    return head, rows
+    before, after = t["fen_before"].to_numpy("int64"), t["fen_after"].to_numpy("int64")
+    cols += [(before / 100).tolist(), (after / 100).tolist(), ((after - before) / 100).tolist()]
+    return head, [list(r) for r in zip(*cols, strict=True)] if len(t) else []
 
 
-def histogram(w: WhatIf, bins: int = 20) -> dict[str, list[Any]]:
-    """The changes of total as a histogram: bin labels and counts (entities in both runs)."""
-    deltas = w.total_deltas()
-    if not deltas:
+def _histogram(deltas: list[float] | np.ndarray, bins: int) -> dict[str, list[Any]]:
+    d = np.asarray(deltas, dtype="float64")
+    if not len(d):
         return {"labels": [], "counts": []}
-    lo, hi = min(deltas), max(deltas)
+    lo, hi = float(d.min()), float(d.max())
     if lo == hi:
-        return {"labels": [f"{lo:+.2f}"], "counts": [len(deltas)]}
+        return {"labels": [f"{lo:+.2f}"], "counts": [len(d)]}
     step = (hi - lo) / bins
-    counts = [0] * bins
-    for d in deltas:
-        counts[min(int((d - lo) / step), bins - 1)] += 1
+    at = np.minimum(((d - lo) / step).astype(np.int64), bins - 1)
+    counts = np.bincount(at, minlength=bins).tolist()
     labels = [f"{lo + i * step:+.2f}…{lo + (i + 1) * step:+.2f}" for i in range(bins)]
     return {"labels": labels, "counts": counts}
+
+
+def histogram(w: WhatIf, bins: int = BINS) -> dict[str, list[Any]]:
+    """The changes of total as a histogram: bin labels and counts (entities in both runs)."""
+    return _histogram(w.frame["d_total"].dropna().to_numpy("float64"), bins)
+
+
+def payout_histogram(w: WhatIf, bins: int = BINS) -> dict[str, list[Any]]:
+    """The changes of payout (yuan per entity and period, new − old; an entity new to or gone
+    from the population counts its whole payout) as a histogram; empty without a payout. A
+    change of grade thresholds moves no totals but does move money: this shows it."""
+    if not w.has_payout:
+        return {"labels": [], "counts": []}
+    return _histogram(w.frame["d_fen"].to_numpy("float64") / 100, bins)
 
 
 def summary(w: WhatIf) -> dict[str, Any]:
@@ -135,10 +134,9 @@ def summary(w: WhatIf) -> dict[str, Any]:
     return {
         "scheme": w.scheme, "title": w.title, "periods": w.periods,
         "baseline_runs": w.baseline,
-        "entities": len(w.changes),
-        "grade_up": len(w.grade_moves(up=True)), "grade_down": len(w.grade_moves(up=False)),
-        "entered_elimination": len(w.entered_elimination()),
-        "left_elimination": len(w.left_elimination()),
+        "entities": len(w.frame),
+        "grade_up": w.count("up"), "grade_down": w.count("down"),
+        "entered_elimination": w.count("entered"), "left_elimination": w.count("left"),
         "payout_before": str(before), "payout_after": str(after),
         "payout_change": str(after - before),
         "aggregations_reused": w.reused, "aggregations_computed": w.computed,
@@ -152,7 +150,7 @@ def to_json(w: WhatIf) -> dict[str, Any]:
 
     return {"summary": summary(w), "movers": records(mover_rows(w)),
             "groups": records(group_rows(w)), "entities": records(entity_rows(w)),
-            "histogram": histogram(w)}
+            "histogram": histogram(w), "payout_histogram": payout_histogram(w)}
 
 
 # --- Excel -----------------------------------------------------------------------------------
@@ -186,7 +184,10 @@ def write_xlsx(w: WhatIf, path: Path | BinaryIO) -> None:
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 40)
         for name, rows in (("变动名单", mover_rows(w)), ("分组分布", group_rows(w)),
-                           ("明细", entity_rows(w))):
+                           ("变化分布", None), ("明细", entity_rows(w))):
+            if rows is None:
+                _write_histograms(book, w, head_fmt)
+                continue
             sheet = book.add_worksheet(name)
             head, body = rows
             write_texts(sheet, 0, 0, head, head_fmt)
@@ -200,6 +201,38 @@ def write_xlsx(w: WhatIf, path: Path | BinaryIO) -> None:
             sheet.set_column(0, len(head) - 1, 12)
     finally:
         book.close()
+
+
+def _write_histograms(book: OfficeWorkbook, w: WhatIf, head_fmt: Any) -> None:
+    """变化分布: the change of totals and (with a payout) of payouts, each as a table of bins
+    and a column chart."""
+    sheet = book.add_worksheet("变化分布")
+    col = 0
+    for title, head, hist in (
+            ("得分变化分布", "得分变化", histogram(w)),
+            ("兑现变化分布（元）", "兑现变化（元）", payout_histogram(w) if w.has_payout
+             else None)):
+        if hist is None:
+            continue
+        write_text(sheet, 0, col, title, head_fmt)
+        write_texts(sheet, 1, col, [head, "对象数"], head_fmt)
+        for r, (label, n) in enumerate(zip(hist["labels"], hist["counts"], strict=True),
+                                       start=2):
+            write_text(sheet, r, col, label)
+            write_value(sheet, r, col + 1, n)
+        if hist["labels"]:
+            chart = book.add_chart({"type": "column"})
+            chart.add_series({"name": title,
+                              "categories": ["变化分布", 2, col, len(hist["labels"]) + 1, col],
+                              "values": ["变化分布", 2, col + 1, len(hist["labels"]) + 1,
+                                         col + 1]})
+            chart.set_title({"name": title, "name_font": {"size": 12}})
+            chart.set_legend({"none": True})
+            chart.set_y_axis({"min": 0, "num_format": "0"})
+            sheet.insert_chart(len(hist["labels"]) + 3, col, chart)
+        sheet.set_column(col, col, 20)
+        sheet.set_column(col + 1, col + 1, 10)
+        col += 9  # the next table beside the first chart
 
 
 # --- terminal --------------------------------------------------------------------------------

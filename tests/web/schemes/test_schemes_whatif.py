@@ -70,10 +70,13 @@ class WhatIfRunTests(WorldTestCase):
         self.assertEqual(Decimal(summary["payout_before"]), before_pay)
         self.assertContains(response, "echarts.min.js")
         self.assertContains(response, "等级上升")
+        # thresholds move money, not totals: a second histogram, of the payout per clerk
+        self.assertContains(response, "兑现变化分布")
+        self.assertTrue(response.context["payout_chart"])
         xlsx = self.get_as("admin", url, data={**query, "format": "xlsx"})
         self.assertEqual(xlsx.status_code, 200)
         book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-        self.assertEqual(book.sheetnames, ["概览", "变动名单", "分组分布", "明细"])
+        self.assertEqual(book.sheetnames, ["概览", "变动名单", "分组分布", "变化分布", "明细"])
         self.assertEqual(book["明细"].max_row, n + 1)
         # nothing of the what-if was stored: no run, result, appeal, no byte of the store
         self.assertEqual((Run.objects.count(), Result.objects.count(), Appeal.objects.count()),

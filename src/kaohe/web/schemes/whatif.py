@@ -3,7 +3,8 @@ periods and compared with the published runs (else the latest), nothing stored.
 
 Only those who may configure the scheme (its scope inside theirs) use it. The engine computes
 everything (engine/whatif.py); this page lays it out: movers, grade distributions and payout
-sums per period and peer group, a histogram of the change of totals, an Excel download.
+sums per period and peer group, histograms of the change of totals and (with a payout) of the
+payout per entity, an Excel download.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def _shown(rows: tuple[list[str], list[list[Any]]]) -> tuple[list[str], list[lis
 def scheme_whatif(request: HttpRequest, code: str) -> HttpResponse:
     from kaohe.engine.whatif import what_if
     from kaohe.periods import period_range
-    from kaohe.report.whatif import group_rows, histogram, mover_rows, summary, write_xlsx
+    from kaohe.report.whatif import (group_rows, histogram, mover_rows, payout_histogram,
+                                     summary, write_xlsx)
     from kaohe.scheme.loader import parse_scheme
     from kaohe.web.schemes.views import _require_configure, _require_writable, _schemes
 
@@ -109,6 +111,7 @@ def scheme_whatif(request: HttpRequest, code: str) -> HttpResponse:
         return xlsx_response(buf.getvalue(),
                              f"{scheme.code}_whatif_{periods[0]}_{periods[-1]}.xlsx")
     hist = histogram(result)
+    money = payout_histogram(result)
     query = request.GET.copy()
     query["format"] = "xlsx"
     context.update({
@@ -116,6 +119,9 @@ def scheme_whatif(request: HttpRequest, code: str) -> HttpResponse:
         "movers": _shown(mover_rows(result)), "groups": _shown(group_rows(result)),
         "chart": charts.bar(hist["labels"], [(_("对象数"), hist["counts"])],
                             y_name=_("对象数")) if hist["labels"] else "",
+        # a change of grade thresholds moves no totals (one bar above) but moves money
+        "payout_chart": charts.bar(money["labels"], [(_("对象数"), money["counts"])],
+                                   y_name=_("对象数")) if money["labels"] else "",
         "xlsx_query": query.urlencode(),
     })
     return render(request, "schemes/scheme_whatif.html", context)
