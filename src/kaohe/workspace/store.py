@@ -173,12 +173,20 @@ class Store:
         if read_only and not self.path.exists():
             read_only = False
         if read_only and not self._checked:
-            with self.lock.hold(exclusive=False), \
-                    duckdb.connect(str(self.path), read_only=True) as con:
-                old = _needs_upgrade(con)
-            if old:  # migrate once, through a writing connection
-                with self.connect():
-                    pass
+            # the first reader checks the layout on the connection it then uses (one open
+            # less: each costs ~10 ms); an old layout is migrated through a writing connection
+            with self.lock.hold(exclusive=False):
+                con = duckdb.connect(str(self.path), read_only=True)
+                try:
+                    current = not _needs_upgrade(con)
+                    if current:
+                        self._checked = True
+                        yield con
+                        return
+                finally:
+                    con.close()
+            with self.connect():
+                pass
             self._checked = True
         with self.lock.hold(exclusive=not read_only):
             con = duckdb.connect(str(self.path), read_only=read_only)
