@@ -14,6 +14,7 @@ so a re-run keeps them and a decided appeal is a new revision computed in full b
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Iterator
@@ -58,6 +59,13 @@ def step_label(message: str) -> str:
     """A run's stored step in the reader's language (a step kaohe did not name is shown as
     stored)."""
     return gettext(message) if message else ""
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str, code: str) -> Any:
+    """A scheme version's text parsed (a ``Scheme`` is immutable; a version's text never
+    changes): every decided appeal of a run computes the same version again."""
+    return parse_scheme(text, code)
 
 
 def create_run(scheme: Scheme, period: str, user: Any, version: SchemeVersion | None = None,
@@ -137,7 +145,7 @@ def compute(run: Run, heartbeat: bool = False) -> None:
     alive = jobs.heartbeat(run.pk) if heartbeat else nullcontext()
     with alive, acting_as(run.started_by):
         try:
-            scheme = parse_scheme(run.version.text, run.scheme.code)
+            scheme = _parsed(run.version.text, run.scheme.code)
             waiting = _waiting(run.pk)
             with _store_turn(waiting):
                 ws = workspace()
@@ -362,7 +370,7 @@ def revise_run(run: Run) -> Run:
     changed result audited)."""
     from kaohe.engine.run import run_scheme
 
-    scheme = parse_scheme(run.version.text, run.scheme.code)
+    scheme = _parsed(run.version.text, run.scheme.code)
     with store_lock:
         ws = workspace()
         ws.store.wait_for_lock(settings.KAOHE_RUN_STORE_WAIT)
