@@ -37,7 +37,7 @@ Stamp = tuple[tuple[str, int, int, int, int], ...]
 
 def stamp(paths: Sequence[Path]) -> Stamp | None:
     """The files' (path, size, mtime_ns, ctime_ns, inode); None if one cannot be read."""
-    out = []
+    out: list[tuple[str, int, int, int, int]] = []
     for p in paths:
         try:
             st = os.stat(p)
