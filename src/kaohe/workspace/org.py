@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kaohe.errors import ConfigError, RowError
+from kaohe.workspace.filecache import FileCache
 from kaohe.workspace.tables import RawTable, read_table
 
 
@@ -19,7 +20,9 @@ from kaohe.workspace.tables import RawTable, read_table
 class Org:
     """Units (id → attributes), people (id → attributes) and assignments over time.
 
-    Every attribute value is a string (or None): ids keep their leading zeros.
+    Every attribute value is a string (or None): ids keep their leading zeros. An Org is
+    shared by everyone in the process who opens the same workspace (``cached_org``): treat it,
+    its dicts and its frame as read-only (methods return new frames).
     """
 
     units: dict[str, dict[str, str | None]]  # id -> {name, kind, parent_id, ...}
@@ -100,10 +103,25 @@ def _parse_day(text: str | None) -> date | None:
     return date.fromisoformat(text.replace("/", "-")[:10])
 
 
+ORG_FILES = ("units", "people", "assignments")
+
+_orgs: FileCache[Org] = FileCache(size=8)
+
+
+def cached_org(root: Path) -> Org:
+    """``load_org(root)``, parsed once per process while the three org files stay the same
+    (kaohe.workspace.filecache): the web opens a workspace per request."""
+    folder = root / "org"
+    paths = [_find(folder, stem) for stem in ORG_FILES]
+    if None in paths:
+        return load_org(root)  # says which are missing
+    return _orgs.get(str(folder.resolve()), paths, lambda: load_org(root))  # type: ignore[arg-type]
+
+
 def load_org(root: Path) -> Org:
     """Read org/units, org/people, org/assignments (.csv or .xlsx); list every problem."""
     folder = root / "org"
-    paths = {stem: _find(folder, stem) for stem in ("units", "people", "assignments")}
+    paths = {stem: _find(folder, stem) for stem in ORG_FILES}
     absent = [stem for stem, p in paths.items() if p is None]
     if absent:
         raise ConfigError(f"{folder}: 缺少组织文件 missing org files: "

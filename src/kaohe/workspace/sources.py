@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from kaohe.errors import ConfigError
+from kaohe.workspace.filecache import FileCache
 from kaohe.yamlio import read_yaml
 
 TYPES = ("string", "integer", "decimal", "boolean", "date", "datetime")
@@ -212,12 +213,20 @@ def _sequences(data: object, names: set[str], where: str) -> tuple[SequenceColum
     return tuple(out)
 
 
-def load_sources(folder: Path) -> dict[str, Source]:
+_sources: FileCache[Source] = FileCache(size=512)
+
+
+def load_sources(folder: Path, cached: bool = False) -> dict[str, Source]:
+    """Every source of ``folder``. ``cached``: each file parsed once per process while it
+    stays the same (kaohe.workspace.filecache; kept by the path as given, since a source's
+    name may be its file's; a ``Source`` is immutable). The folder is listed on every call,
+    so an added or removed file counts at once."""
     out: dict[str, Source] = {}
     if not folder.is_dir():
         return out
     for path in sorted(folder.glob("*.y*ml")):
-        src = load_source(path)
+        src = (_sources.get(str(path.absolute()), [path], lambda p=path: load_source(p))
+               if cached else load_source(path))
         if src.name in out:
             raise ConfigError(f"{path}: 数据源 {src.name!r} 重复 defined twice")
         out[src.name] = src

@@ -10,9 +10,14 @@ from kaohe.scheme.loader import load_scheme
 from kaohe.scheme.model import Scheme
 from kaohe.workspace.calendar import Calendar, load_calendar
 from kaohe.workspace.config import Settings, load_settings
-from kaohe.workspace.org import Org, load_org
+from kaohe.workspace.filecache import FileCache
+from kaohe.workspace.org import Org, cached_org
 from kaohe.workspace.sources import RESULTS_PREFIX, Source, load_sources, results_source
 from kaohe.workspace.store import Store
+
+
+# each scheme file parsed once per process while it stays the same (a Scheme is immutable)
+_schemes: FileCache[Scheme] = FileCache(size=256)
 
 
 class Workspace:
@@ -34,7 +39,9 @@ class Workspace:
 
     @cached_property
     def org(self) -> Org:
-        return load_org(self.root)
+        """The org as its files say now; parsed once per process while they stay the same
+        (``org.cached_org``), so it is shared: read-only."""
+        return cached_org(self.root)
 
     @cached_property
     def calendar(self) -> Calendar:
@@ -43,7 +50,7 @@ class Workspace:
 
     @cached_property
     def sources(self) -> dict[str, Source]:
-        return load_sources(self.root / "sources")
+        return load_sources(self.root / "sources", cached=True)
 
     def scheme_codes(self) -> list[str]:
         folder = self.root / "schemes"
@@ -53,7 +60,7 @@ class Workspace:
         for suffix in (".yaml", ".yml"):
             path = self.root / "schemes" / f"{code}{suffix}"
             if path.exists():
-                return load_scheme(path)
+                return _schemes.get(str(path.absolute()), [path], lambda p=path: load_scheme(p))
         raise InputError(f"未知方案 unknown scheme {code!r}; schemes: "
                          + (", ".join(self.scheme_codes()) or "(none)"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -30,13 +31,28 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return summarise(out) if callable(summarise) else out
 
 
-def _log(instance: models.Model, action: str, before: dict[str, Any] | None,
-         after: dict[str, Any] | None) -> None:
-    user = current_user()
-    ChangeLog.objects.create(
+def _entry(user: Any, instance: models.Model, action: str, before: dict[str, Any] | None,
+           after: dict[str, Any] | None) -> ChangeLog:
+    return ChangeLog(
         user=user, user_name=user.get_username() if user is not None else "system",
         action=action, object_type=instance._meta.label_lower, object_id=str(instance.pk),
         object_repr=str(instance)[:300], before=before, after=after)
+
+
+def _log(instance: models.Model, action: str, before: dict[str, Any] | None,
+         after: dict[str, Any] | None) -> None:
+    _entry(current_user(), instance, action, before, after).save()
+
+
+def log_updates(changes: Iterable[tuple[models.Model, dict[str, Any], dict[str, Any]]]) -> None:
+    """The entries ``_saved`` would have written for updates made with ``bulk_update`` (which
+    sends no signals): one per (instance, before, after) whose snapshots differ, inserted
+    together. ``before`` must be the row as stored (say, read with ``select_for_update`` in the
+    same transaction), ``after`` the instance's ``snapshot`` as written."""
+    user = current_user()
+    ChangeLog.objects.bulk_create(
+        [_entry(user, instance, ChangeLog.Action.UPDATE, before, after)
+         for instance, before, after in changes if before != after], batch_size=500)
 
 
 @receiver(pre_save)

@@ -17,5 +17,7 @@ store_lock = threading.RLock()
 
 
 def workspace() -> Workspace:
-    """A freshly opened workspace (its org and schemes are read from the files on demand)."""
+    """A freshly opened workspace. Its org, sources and schemes are read from the files on
+    demand, parsed once per process while the files stay the same (kaohe.workspace.filecache):
+    shared, so read-only."""
     return Workspace.open(settings.WORKSPACE)

@@ -14,6 +14,7 @@ so a re-run keeps them and a decided appeal is a new revision computed in full b
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Iterator
@@ -58,6 +59,13 @@ def step_label(message: str) -> str:
     """A run's stored step in the reader's language (a step kaohe did not name is shown as
     stored)."""
     return gettext(message) if message else ""
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str, code: str) -> Any:
+    """A scheme version's text parsed (a ``Scheme`` is immutable; a version's text never
+    changes): every decided appeal of a run computes the same version again."""
+    return parse_scheme(text, code)
 
 
 def create_run(scheme: Scheme, period: str, user: Any, version: SchemeVersion | None = None,
@@ -137,7 +145,7 @@ def compute(run: Run, heartbeat: bool = False) -> None:
     alive = jobs.heartbeat(run.pk) if heartbeat else nullcontext()
     with alive, acting_as(run.started_by):
         try:
-            scheme = parse_scheme(run.version.text, run.scheme.code)
+            scheme = _parsed(run.version.text, run.scheme.code)
             waiting = _waiting(run.pk)
             with _store_turn(waiting):
                 ws = workspace()
@@ -358,10 +366,11 @@ def revise_run(run: Run) -> Run:
     results by it in place: every total, rank, grade, flag, payout, payout line and score is
     the engine's. Call it inside the caller's transaction (``appeals.services.decide_appeal``):
     when the web cannot keep the revision, the engine's run is retired and the error raised,
-    so the decision rolls back with it. Only changed results are saved (each one audited)."""
+    so the decision rolls back with it. Only changed results and scores are written (each
+    changed result audited)."""
     from kaohe.engine.run import run_scheme
 
-    scheme = parse_scheme(run.version.text, run.scheme.code)
+    scheme = _parsed(run.version.text, run.scheme.code)
     with store_lock:
         ws = workspace()
         ws.store.wait_for_lock(settings.KAOHE_RUN_STORE_WAIT)
@@ -377,6 +386,11 @@ def revise_run(run: Run) -> Run:
 
 
 def _replace_results(run: Run, result: Any) -> None:
+    """The run's results (locked) become the revision's: the changed ones written with one
+    ``bulk_update`` and audited as a save would be (``audit.signals.log_updates``: before is
+    the locked row, after what is written), the changed scores with another."""
+    from kaohe.web.audit.signals import log_updates, snapshot
+
     table = result.table
     old = {r.entity_id: r for r in Result.objects.select_for_update().filter(run=run)}
     new_ids = [str(i) for i in table["id"]]
@@ -390,21 +404,27 @@ def _replace_results(run: Run, result: Any) -> None:
     fields = ["group_key", "group_name", "total", "rank", "grade", "group_size", "vetoed",
               "bottom", "eliminate", "payout", "alert", "payout_lines", "adjustment",
               "adjustments"]
-    scores = {(s.result_id, s.code): s for s in Score.objects.filter(result__run=run)}
+    # (result, code) → (pk, value, points, missing): plain rows, no model per score
+    scores = {(rid, code): (pk, value, points, missing) for pk, rid, code, value, points, missing
+              in Score.objects.filter(result__run=run).order_by().values_list(
+                  "pk", "result_id", "code", "value", "points", "missing")}
+    changed: list[tuple[Result, dict[str, Any], dict[str, Any]]] = []
     changed_scores: list[Score] = []
     for row in table.to_dict("records"):
         r = old[str(row["id"])]
         r.run = run  # its audit entry reads the run's new revision
         new = _result_fields(row, peers, names, result.adjustments.get(r.entity_id, []))
         if any(getattr(r, k) != v for k, v in new.items()):
+            before = snapshot(r)
             for k, v in new.items():
                 setattr(r, k, v)
-            r.save(update_fields=fields)
+            changed.append((r, before, snapshot(r)))
         for i in result.indicators:
             s = scores.get((r.pk, i.code))
             got = _score_fields(row, i.code)
-            if s is not None and any(getattr(s, k) != v for k, v in got.items()):
-                for k, v in got.items():
-                    setattr(s, k, v)
-                changed_scores.append(s)
+            if s is not None and (s[1], s[2], s[3]) != (got["value"], got["points"],
+                                                        got["missing"]):
+                changed_scores.append(Score(pk=s[0], result_id=r.pk, code=i.code, **got))
+    Result.objects.bulk_update([r for r, _b, _a in changed], fields, batch_size=500)
+    log_updates(changed)
     Score.objects.bulk_update(changed_scores, ["value", "points", "missing"], batch_size=500)
