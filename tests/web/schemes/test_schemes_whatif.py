@@ -73,6 +73,22 @@ class WhatIfRunTests(WorldTestCase):
         # thresholds move money, not totals: a second histogram, of the payout per clerk
         self.assertContains(response, "兑现变化分布")
         self.assertTrue(response.context["payout_chart"])
+        # the page lists at most PAGE_ROWS rows a table and says where the rest are
+        from unittest import mock
+
+        from kaohe.web.schemes.whatif import PAGE_ROWS
+
+        movers = response.context["movers"][2]  # every grade move is one row, at least
+        self.assertGreaterEqual(movers, not_five + down)
+        self.assertEqual(len(response.context["movers"][1]), min(movers, PAGE_ROWS))
+        with mock.patch("kaohe.web.schemes.whatif.PAGE_ROWS", 2):
+            short = self.get_as("admin", url, data=query)
+        self.assertEqual(len(short.context["movers"][1]), 2)
+        self.assertEqual(short.context["movers"][2], movers)
+        self.assertContains(short, f"仅列出前 2 行，共 {movers} 行")
+        groups = short.context["groups"]
+        if groups[2] > 2:  # the groups the draft moves most come first
+            self.assertContains(short, f"兑现变化最大的 2 个分组，共 {groups[2]} 个")
         xlsx = self.get_as("admin", url, data={**query, "format": "xlsx"})
         self.assertEqual(xlsx.status_code, 200)
         book = openpyxl.load_workbook(io.BytesIO(xlsx.content))

@@ -59,10 +59,20 @@ def _baseline(scheme: Scheme, periods: list[str]) -> dict[str, str]:
     return out
 
 
-def _shown(rows: tuple[list[str], list[list[Any]]]) -> tuple[list[str], list[list[Any]]]:
-    """Amounts and totals to two decimals for the page (the export keeps numbers)."""
+PAGE_ROWS = 200  # rows of each table on the page; the Excel download has them all
+
+
+def _shown(rows: tuple[list[str], list[list[Any]]], by_last: bool = False
+           ) -> tuple[list[str], list[list[Any]], int]:
+    """The first PAGE_ROWS rows, amounts and totals to two decimals (the export keeps numbers
+    and every row), and how many rows there are. ``by_last``: the rows whose last column (a
+    change of money) is largest in size first — a province's what-if has thousands of peer
+    groups, and the page shows those the draft moves most."""
     head, body = rows
-    return head, [[f"{v:,.2f}" if isinstance(v, float) else v for v in row] for row in body]
+    if by_last:
+        body = sorted(body, key=lambda r: -abs(r[-1] or 0))
+    return head, [[f"{v:,.2f}" if isinstance(v, float) else v for v in row]
+                  for row in body[:PAGE_ROWS]], len(body)
 
 
 @login_required
@@ -116,7 +126,8 @@ def scheme_whatif(request: HttpRequest, code: str) -> HttpResponse:
     query["format"] = "xlsx"
     context.update({
         "label": label, "result": result, "summary": summary(result),
-        "movers": _shown(mover_rows(result)), "groups": _shown(group_rows(result)),
+        "movers": _shown(mover_rows(result)),
+        "groups": _shown(group_rows(result), by_last=True), "page_rows": PAGE_ROWS,
         "chart": charts.bar(hist["labels"], [(_("对象数"), hist["counts"])],
                             y_name=_("对象数")) if hist["labels"] else "",
         # a change of grade thresholds moves no totals (one bar above) but moves money
