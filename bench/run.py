@@ -120,6 +120,7 @@ def run_contender(ws: Path, kind: str, tag: str, say: Console, engine: str = "du
 def engine_options(args: argparse.Namespace, ws: Path, engine: str) -> list[str]:
     """The contender's options for the engine: the memory limit, and Spark's settings."""
     out = ["--memory-limit", args.memory_limit] if args.memory_limit else []
+    out += ["--aggregate-cache", args.aggregate_cache]
     if engine == "spark":
         if args.spark_master:
             out += ["--spark-master", args.spark_master]
@@ -305,7 +306,8 @@ def markdown(args: argparse.Namespace, ws: Path, manifest: dict[str, Any],
     for label, best, _t in rows_of(results):
         if "memory_limit" in best:
             sp = best.get("spark")
-            lines += [f"{label}: duckdb.memory_limit {best['memory_limit']}" + (
+            lines += [f"{label}: duckdb.memory_limit {best['memory_limit']}, aggregate "
+                      f"cache {best.get('aggregate_cache', '?')}" + (
                 f"; spark.master {sp['master']}, options {sp['options'] or 'none'}, sources "
                 f"{sp['sources'] or 'the store'}" if sp else ""), ""]
     loads = [r["busy_before"] for reps in results.values() for r in reps]
@@ -392,6 +394,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--memory-limit", default="", metavar="SIZE",
                     help="the engine's duckdb.memory_limit (default: the workspace's kaohe.yaml, "
                          "else 1GiB); e.g. 18GiB for the run as it was before the limit")
+    ap.add_argument("--aggregate-cache", default="cold", choices=["cold", "off", "warm"],
+                    help="the engine's aggregate cache: cold (default) empties it before each "
+                         "run, so every run aggregates the facts; off runs without it (the "
+                         "engine before it); warm keeps what the last run stored")
     ap.add_argument("--spark-master", default="", metavar="URL",
                     help="Spark's master for the engine on Spark, e.g. spark://127.0.0.1:7077 "
                          "(default: the workspace's kaohe.yaml, else local[2])")
