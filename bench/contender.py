@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -88,8 +89,30 @@ class Phases:
         setattr(module, attr, timed)
 
 
+def overridden(settings: Any, memory_limit: str = "", spark_master: str = "",
+               spark_conf: list[str] | None = None, spark_parquet: Path | None = None) -> Any:
+    """The workspace's settings with the benchmark's overrides: DuckDB's memory limit, Spark's
+    master and options, and the facts read by Spark from a Parquet folder."""
+    from dataclasses import replace
+
+    if memory_limit:
+        settings = replace(settings, duckdb=replace(settings.duckdb, memory_limit=memory_limit))
+    sp = settings.spark
+    if spark_master:
+        sp = replace(sp, master=spark_master)
+    if spark_conf:
+        opts = dict(sp.options)
+        for kv in spark_conf:
+            k, _, v = kv.partition("=")
+            opts[k.strip()] = v.strip()
+        sp = replace(sp, options=opts)
+    if spark_parquet is not None:
+        sp = replace(sp, sources={**sp.sources, "transactions": {"parquet": str(spark_parquet)}})
+    return replace(settings, spark=sp)
+
+
 def run_engine(ws_dir: Path, engine: str, values: Path | None, profile: bool,
-               experiment: list[str]) -> dict[str, Any]:
+               experiment: list[str], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     import kaohe.engine.run as krun
     import kaohe.workspace.workspace as kws
     from kaohe.engine import history
@@ -115,9 +138,20 @@ def run_engine(ws_dir: Path, engine: str, values: Path | None, profile: bool,
     if engine == "spark":
         from kaohe.engine.backends import spark_backend
         ph.wrap(spark_backend, "execute", "execute")
+    cache = (overrides or {}).get("aggregate_cache", "cold")
+    if cache == "cold":  # a run from the facts, as after an import: it fills the cache
+        from kaohe.engine.aggregate_cache import AggregateCache
+
+        shutil.rmtree(AggregateCache.beside(Workspace.open(ws_dir).store.path).folder,
+                      ignore_errors=True)
+    elif cache == "off":  # the engine before the cache (bench/whatif.py's "plain run")
+        krun.AggregateCache.beside = staticmethod(lambda _p: None)  # type: ignore[method-assign]
     with PeakRSS() as mem:
         t0 = time.perf_counter()
         ws = Workspace.open(ws_dir)
+        if overrides:
+            ws.settings = overridden(ws.settings, **{k: v for k, v in overrides.items()
+                                                     if k != "aggregate_cache"})
         out = krun.run_scheme(ws, SCHEME, PERIOD, engine=engine, save=True)
         total = time.perf_counter() - t0
     s = dict(ph.seconds)
@@ -138,7 +172,11 @@ def run_engine(ws_dir: Path, engine: str, values: Path | None, profile: bool,
         "seconds": total, "cpu_seconds": mem.cpu, "phases": phases, "peak_rss": mem.peak,
         "baseline_rss": mem.baseline, "run_id": out.result.run_id, "entities": len(t),
         "sql_chars": len(out.sql), "experiment": experiment,
+        "memory_limit": ws.settings.duckdb.memory_limit, "aggregate_cache": cache,
     }
+    if engine == "spark":
+        res["spark"] = {"master": ws.settings.spark.master, "options": ws.settings.spark.options,
+                        "sources": ws.settings.spark.sources}
     if profile and engine == "duckdb" and "execute" in ph.captured:
         args, _kw = ph.captured["execute"]
         res["profile"] = _profile_engine(db, db.execute, args)
@@ -375,12 +413,26 @@ def main(argv: list[str] | None = None) -> int:
                          "(c): the two-stage plan of indicators.two_stage_sql")
     ap.add_argument("--split-distinct", action="store_true",
                     help="sql only: each count(distinct) in a GROUP BY of its own")
+    ap.add_argument("--memory-limit", default="",
+                    help="engine only: duckdb.memory_limit for this run (default: kaohe.yaml's)")
+    ap.add_argument("--spark-master", default="", help="engine only: spark.master for this run")
+    ap.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                    help="engine only: a Spark option for this run (repeatable)")
+    ap.add_argument("--spark-parquet", type=Path,
+                    help="engine only: Spark reads the facts from this Parquet folder")
+    ap.add_argument("--aggregate-cache", default="cold", choices=["cold", "off", "warm"],
+                    help="engine only: cold (default): the store's aggregate cache emptied "
+                         "before the run, so it aggregates the facts and fills the cache; off: "
+                         "no cache (the engine before it); warm: as left by the last run")
     args = ap.parse_args(argv)
     run: Callable[[], dict[str, Any]]
     if args.kind == "engine":
         fixes = [f for f in args.experiment.split(",") if f]
+        overrides = {"memory_limit": args.memory_limit, "spark_master": args.spark_master,
+                     "spark_conf": args.spark_conf, "spark_parquet": args.spark_parquet,
+                     "aggregate_cache": args.aggregate_cache}
         run = functools.partial(run_engine, args.ws, args.engine, args.values, args.profile,
-                                fixes)
+                                fixes, overrides)
     elif args.kind == "sql":
         run = functools.partial(run_sql, args.ws, args.values, args.profile, args.style,
                                 args.split_distinct)

@@ -4,7 +4,8 @@ then pivot), on the same data and period, each in its own process (clean peak me
 
     python -m bench.run [--facts 5000000] [--outlets 20000] [--staff 100000] [--indicators 60]
                         [--engines duckdb[,spark]] [--repeat N] [--profile] [--experiment]
-                        [--sql-variants] [--wait-idle SECONDS]
+                        [--sql-variants] [--wait-idle SECONDS] [--memory-limit SIZE]
+                        [--spark-master URL] [--spark-conf KEY=VALUE]... [--spark-parquet]
     make bench BENCH_ARGS="--facts 50000000"
 
 The workspace is generated under bench/out/ws-<facts> (reused when its parameters match) and its
@@ -114,6 +115,20 @@ def run_contender(ws: Path, kind: str, tag: str, say: Console, engine: str = "du
     res["busy_before"] = load
     res["values_path"] = str(values)
     return res
+
+
+def engine_options(args: argparse.Namespace, ws: Path, engine: str) -> list[str]:
+    """The contender's options for the engine: the memory limit, and Spark's settings."""
+    out = ["--memory-limit", args.memory_limit] if args.memory_limit else []
+    out += ["--aggregate-cache", args.aggregate_cache]
+    if engine == "spark":
+        if args.spark_master:
+            out += ["--spark-master", args.spark_master]
+        for kv in args.spark_conf:
+            out += ["--spark-conf", kv]
+        if args.spark_parquet:
+            out += ["--spark-parquet", str((ws / "facts").resolve())]
+    return out
 
 
 def busy() -> float:
@@ -288,6 +303,13 @@ def markdown(args: argparse.Namespace, ws: Path, manifest: dict[str, Any],
     else:
         lines += [(f"**src/ changed during the benchmark** ({', '.join(versions)}): the runs "
                    "do not all measure the same engine."), ""]
+    for label, best, _t in rows_of(results):
+        if "memory_limit" in best:
+            sp = best.get("spark")
+            lines += [f"{label}: duckdb.memory_limit {best['memory_limit']}, aggregate "
+                      f"cache {best.get('aggregate_cache', '?')}" + (
+                f"; spark.master {sp['master']}, options {sp['options'] or 'none'}, sources "
+                f"{sp['sources'] or 'the store'}" if sp else ""), ""]
     loads = [r["busy_before"] for reps in results.values() for r in reps]
     lines += [f"The CPUs were {min(loads):.0f}–{max(loads):.0f} % busy in the 2 s before a run."
               + (f" Times are the best of {len(next(iter(results.values())))} runs (all in "
@@ -369,6 +391,21 @@ def main(argv: list[str] | None = None) -> int:
     generate.add_params(ap)
     ap.add_argument("--engines", default="duckdb",
                     help="kaohe engines to run, comma separated: duckdb, spark")
+    ap.add_argument("--memory-limit", default="", metavar="SIZE",
+                    help="the engine's duckdb.memory_limit (default: the workspace's kaohe.yaml, "
+                         "else 1GiB); e.g. 18GiB for the run as it was before the limit")
+    ap.add_argument("--aggregate-cache", default="cold", choices=["cold", "off", "warm"],
+                    help="the engine's aggregate cache: cold (default) empties it before each "
+                         "run, so every run aggregates the facts; off runs without it (the "
+                         "engine before it); warm keeps what the last run stored")
+    ap.add_argument("--spark-master", default="", metavar="URL",
+                    help="Spark's master for the engine on Spark, e.g. spark://127.0.0.1:7077 "
+                         "(default: the workspace's kaohe.yaml, else local[2])")
+    ap.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                    help="a Spark option for the engine on Spark (repeatable)")
+    ap.add_argument("--spark-parquet", action="store_true",
+                    help="Spark reads the facts from the workspace's Parquet folder (facts/) "
+                         "instead of the store")
     ap.add_argument("--repeat", type=int, default=1, help="runs per contender; best is shown")
     ap.add_argument("--no-pandas", action="store_true", help="skip (b)")
     ap.add_argument("--no-best", action="store_true", help="skip (c)")
@@ -413,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         for e in engines:
             results.setdefault(f"kaohe engine ({e}), full run", []).append(run_contender(
                 ws, "engine", f"engine-{e}", console, engine=e, profile=profile,
-                wait_idle=args.wait_idle))
+                wait_idle=args.wait_idle, extra=engine_options(args, ws, e)))
         if fixes:
             results.setdefault(EXPERIMENT_LABEL, []).append(run_contender(
                 ws, "engine", "engine-fixes", console, profile=profile,
@@ -439,6 +476,10 @@ def main(argv: list[str] | None = None) -> int:
             checks[f"(c) vs {label}, stored values"] = compare(
                 _read_values(results[BEST_LABEL][-1]["values_path"]),
                 stored_values(ws, results[label][-1]["run_id"]), TOLERANCE)
+    spark_label = "kaohe engine (spark), full run"
+    if spark_label in results and engine_label in results:
+        checks["kaohe engine, spark vs duckdb, stored runs"] = compare_runs(
+            ws, results[engine_label][-1]["run_id"], results[spark_label][-1]["run_id"])
     if EXPERIMENT_LABEL in results and engine_label in results:
         checks["experimental vs kaohe engine, stored runs"] = compare_runs(
             ws, results[engine_label][-1]["run_id"], results[EXPERIMENT_LABEL][-1]["run_id"])
