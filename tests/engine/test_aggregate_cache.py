@@ -82,13 +82,18 @@ def _tx(person: str, at: str, n: float) -> dict[str, Any]:
     return {"person_id": person, "unit_id": HALL_OF[person], "at": at, "n": n, "c": "a"}
 
 
+def _two_source_scheme(amt: str = "sum(n)", amt_weight: float = 60,
+                       cnt: str = "count(*)") -> dict[str, Any]:
+    """amt over tx, cnt over pz; the tests below change one formula or weight at a time."""
+    return person_scheme([
+        scored("amt", amt, amt_weight, {"rule": "linear", "floor": 0, "target": 100}),
+        scored("cnt", cnt, 40, {"rule": "linear", "floor": 0, "target": 4}, source="pz"),
+    ], grades=[[90, "优"], [0, "中"]])
+
+
 def _two_sources(tmp: Path) -> WsBuilder:
     b = WsBuilder(tmp).standard_org().standard_sources()
-    b.scheme("s", person_scheme([
-        scored("amt", "sum(n)", 60, {"rule": "linear", "floor": 0, "target": 100}),
-        scored("cnt", "count(*)", 40, {"rule": "linear", "floor": 0, "target": 4},
-               source="pz"),
-    ], grades=[[90, "优"], [0, "中"]]))
+    b.scheme("s", _two_source_scheme())
     b.facts("tx", [_tx("P1", "2026-09-10 10:00:00", 50), _tx("P1", "2026-10-10 10:00:00", 80),
                    _tx("P2", "2026-10-11 10:00:00", 20)])
     b.facts("pz", [{"person_id": "P1", "at": "2026-10-05 09:00:00", "n": 1, "c": "x"}])
@@ -102,10 +107,7 @@ def test_only_the_changed_source_is_aggregated_again(tmp_path: Path) -> None:
     run_scheme(ws, "s", "2026-10", save=False, aggregates=cache)
     assert sorted(cache.stats.computed) == ["pz", "tx"]
     # the pz formula changes, tx's does not: only pz is aggregated again
-    b.scheme("s", person_scheme([
-        scored("amt", "sum(n)", 60, {"rule": "linear", "floor": 0, "target": 100}),
-        scored("cnt", "sum(n)", 40, {"rule": "linear", "floor": 0, "target": 4}, source="pz"),
-    ], grades=[[90, "优"], [0, "中"]]))
+    b.scheme("s", _two_source_scheme(cnt="sum(n)"))
     t = run_scheme(ws, "s", "2026-10", save=False, aggregates=cache).result.table
     assert cache.stats.reused == ["tx"] and cache.stats.computed == ["pz"]
     got = t.set_index("id")
@@ -172,11 +174,7 @@ def test_one_changed_weight_recomputes_one_indicator(tmp_path: Path) -> None:
     run_scheme(ws, "s", "2026-10", save=False, aggregates=cache)
     assert sorted(cache.stats.points_computed) == ["amt", "cnt"]
     assert len(cache.entries("values")) == 1 and len(cache.entries("points")) == 2
-    b.scheme("s", person_scheme([
-        scored("amt", "sum(n)", 70, {"rule": "linear", "floor": 0, "target": 100}),
-        scored("cnt", "count(*)", 40, {"rule": "linear", "floor": 0, "target": 4},
-               source="pz"),
-    ], grades=[[90, "优"], [0, "中"]]))
+    b.scheme("s", _two_source_scheme(amt_weight=70))
     t = run_scheme(ws, "s", "2026-10", save=False, aggregates=cache).result.table
     assert cache.stats.values_reused
     assert cache.stats.points_reused == ["cnt"] and cache.stats.points_computed == ["amt"]
@@ -187,11 +185,7 @@ def test_one_changed_weight_recomputes_one_indicator(tmp_path: Path) -> None:
     assert got.loc["P2", "total"] == 14.0
     _equal(_plain_run(ws, "s", "2026-10"), t, "one weight")
     # a changed formula: new values, every indicator scored again
-    b.scheme("s", person_scheme([
-        scored("amt", "max(n)", 70, {"rule": "linear", "floor": 0, "target": 100}),
-        scored("cnt", "count(*)", 40, {"rule": "linear", "floor": 0, "target": 4},
-               source="pz"),
-    ], grades=[[90, "优"], [0, "中"]]))
+    b.scheme("s", _two_source_scheme(amt="max(n)", amt_weight=70))
     t = run_scheme(ws, "s", "2026-10", save=False, aggregates=cache).result.table
     assert not cache.stats.values_reused
     assert sorted(cache.stats.points_computed) == ["amt", "cnt"]
